@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Protection domains: the registry of named domains and their lifecycle.
+ */
+#ifndef _NOOKS_DOMAIN_H
+#define _NOOKS_DOMAIN_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+
+#include "../include/uapi/nooks.h"
+#include "../domains/counters.h"
+#include "../objtrack/objtrack.h"
+
+#define NOOKS_LAST_FAULT_LEN	128
+
+struct nooks_domain {
+	/* sysfs node; its reference count is the domain's */
+	struct kobject kobj;
+	/* immutable after creation */
+	char name[NOOKS_NAME_MAX];
+	/* registry membership; under nooks_domains_lock */
+	struct list_head node;
+
+	/* protects state, module_name and last_fault; taken from any context */
+	spinlock_t lock;
+	enum nooks_domain_state state;		/* under lock */
+	char module_name[NOOKS_NAME_MAX];	/* under lock; "" if none */
+	char last_fault[NOOKS_LAST_FAULT_LEN];	/* under lock; "" if none */
+
+	/* lockless per-CPU counters */
+	struct nooks_counters __percpu *counters;
+	/* what the domain holds; has its own lock */
+	struct nooks_objtrack objects;
+};
+
+extern const char *const nooks_state_names[__NOOKS_STATE_MAX];
+
+int nooks_domain_registry_init(void);
+void nooks_domain_registry_uninit(void);
+
+void nooks_domain_release(struct kobject *kobj);
+bool nooks_domain_name_valid(const char *name);
+struct nooks_domain *nooks_domain_create(const char *name);
+int nooks_domain_destroy(struct nooks_domain *d);
+struct nooks_domain *nooks_domain_lookup(const char *name);
+struct nooks_domain *nooks_domain_get(struct nooks_domain *d);
+void nooks_domain_put(struct nooks_domain *d);
+unsigned int nooks_domain_count_registered(void);
+struct nooks_domain *nooks_domain_nth(unsigned long n);
+
+int nooks_domain_set_state(struct nooks_domain *d,
+			   enum nooks_domain_state to);
+enum nooks_domain_state nooks_domain_state(struct nooks_domain *d);
+int nooks_domain_bind_module(struct nooks_domain *d, const char *module);
+void nooks_domain_unbind_module(struct nooks_domain *d);
+void nooks_domain_module_name(struct nooks_domain *d, char *buf,
+			      size_t len);
+void nooks_domain_note_fault(struct nooks_domain *d, const char *report);
+void nooks_domain_last_fault(struct nooks_domain *d, char *buf, size_t len);
+
+static __always_inline void nooks_domain_count(struct nooks_domain *d,
+					       enum nooks_counter n)
+{
+	nooks_counter_inc(d->counters, n);
+}
+
+static inline u64 nooks_domain_counter(struct nooks_domain *d,
+				       enum nooks_counter n)
+{
+	return nooks_counters_sum(d->counters, n);
+}
+
+#endif /* _NOOKS_DOMAIN_H */

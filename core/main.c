@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooks.ko: lightweight kernel protection domains for unmodified drivers.
+ * This file only brings the parts up and down, in order.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "../arch/x86/arch.h"
+#include "../recovery/recovery.h"
+#include "domain.h"
+#include "genl.h"
+#include "sysfs.h"
+
+static int __init nooks_init(void)
+{
+	int ret;
+
+	ret = nooks_arch_init();
+	if (ret)
+		goto err_arch;
+	ret = nooks_sysfs_init();
+	if (ret)
+		goto err_sysfs;
+	ret = nooks_domain_registry_init();
+	if (ret)
+		goto err_registry;
+	ret = nooks_recovery_init();
+	if (ret)
+		goto err_recovery;
+	ret = nooks_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("loaded\n");
+	return 0;
+
+err_genl:
+	nooks_recovery_uninit();
+err_recovery:
+	nooks_domain_registry_uninit();
+err_registry:
+	nooks_sysfs_uninit();
+err_sysfs:
+	nooks_arch_uninit();
+err_arch:
+	return ret;
+}
+
+static void __exit nooks_exit(void)
+{
+	nooks_genl_uninit();
+	nooks_recovery_uninit();
+	nooks_domain_registry_uninit();
+	nooks_sysfs_uninit();
+	nooks_arch_uninit();
+	pr_info("unloaded\n");
+}
+
+module_init(nooks_init);
+module_exit(nooks_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Nooks: protection domains for unmodified kernel drivers");
+MODULE_AUTHOR("The Nooks for modern Linux developers");
+MODULE_VERSION("0.1");

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs reports, one value per file (Documentation/ABI/testing/
+ * sysfs-kernel-nooks):
+ *
+ *   /sys/kernel/nooks/domains/<name>/{state,module,faults,recoveries,
+ *	last_fault,calls_in,calls_out,memory_bytes}
+ *   /sys/kernel/nooks/domains/<name>/objects/<type>
+ */
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "domain.h"
+#include "sysfs.h"
+
+static struct kobject *nooks_root_kobj;	/* /sys/kernel/nooks */
+static struct kset *nooks_domains_kset;	/* /sys/kernel/nooks/domains */
+
+static struct nooks_domain *to_domain(struct kobject *kobj)
+{
+	return container_of(kobj, struct nooks_domain, kobj);
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  nooks_state_names[nooks_domain_state(to_domain(kobj))]);
+}
+
+static ssize_t module_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	char name[NOOKS_NAME_MAX];
+
+	nooks_domain_module_name(to_domain(kobj), name, sizeof(name));
+	return sysfs_emit(buf, "%s\n", name);
+}
+
+static ssize_t last_fault_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	nooks_domain_last_fault(to_domain(kobj), report, sizeof(report));
+	return sysfs_emit(buf, "%s\n", report);
+}
+
+static ssize_t memory_bytes_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct nooks_domain *d = to_domain(kobj);
+
+	return sysfs_emit(buf, "%zu\n", nooks_objtrack_memory_bytes(&d->objects));
+}
+
+#define NOOKS_COUNTER_ATTR(_name, _counter)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  nooks_domain_counter(to_domain(kobj), _counter)); \
+}									\
+static struct kobj_attribute nooks_attr_##_name = __ATTR_RO(_name)
+
+NOOKS_COUNTER_ATTR(faults, NOOKS_CNT_FAULTS);
+NOOKS_COUNTER_ATTR(recoveries, NOOKS_CNT_RECOVERIES);
+NOOKS_COUNTER_ATTR(calls_in, NOOKS_CNT_CALLS_IN);
+NOOKS_COUNTER_ATTR(calls_out, NOOKS_CNT_CALLS_OUT);
+
+static struct kobj_attribute nooks_attr_state = __ATTR_RO(state);
+static struct kobj_attribute nooks_attr_module = __ATTR_RO(module);
+static struct kobj_attribute nooks_attr_last_fault = __ATTR_RO(last_fault);
+static struct kobj_attribute nooks_attr_memory_bytes = __ATTR_RO(memory_bytes);
+
+static struct attribute *nooks_domain_attrs[] = {
+	&nooks_attr_state.attr,
+	&nooks_attr_module.attr,
+	&nooks_attr_faults.attr,
+	&nooks_attr_recoveries.attr,
+	&nooks_attr_last_fault.attr,
+	&nooks_attr_calls_in.attr,
+	&nooks_attr_calls_out.attr,
+	&nooks_attr_memory_bytes.attr,
+	NULL,
+};
+
+static const struct attribute_group nooks_domain_group = {
+	.attrs = nooks_domain_attrs,
+};
+
+/* objects/<type>: one file per tracked type, named from the type table. */
+struct nooks_obj_attr {
+	struct kobj_attribute kattr;
+	enum nooks_obj_type type;
+};
+
+static ssize_t nooks_obj_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct nooks_obj_attr *oa = container_of(attr, struct nooks_obj_attr,
+						 kattr);
+
+	return sysfs_emit(buf, "%lu\n",
+			  nooks_objtrack_count(&to_domain(kobj)->objects,
+					       oa->type));
+}
+
+static struct nooks_obj_attr nooks_obj_attrs[NOOKS_OBJ_COUNT];
+static struct attribute *nooks_obj_attr_ptrs[NOOKS_OBJ_COUNT + 1];
+
+static const struct attribute_group nooks_objects_group = {
+	.name = "objects",
+	.attrs = nooks_obj_attr_ptrs,
+};
+
+static const struct attribute_group *nooks_domain_groups[] = {
+	&nooks_domain_group,
+	&nooks_objects_group,
+	NULL,
+};
+
+static const struct kobj_type nooks_domain_ktype = {
+	.release = nooks_domain_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = nooks_domain_groups,
+};
+
+/**
+ * nooks_sysfs_domain_init() - initialise a domain's kobject
+ * @d: the domain
+ *
+ * After this the domain is freed by its last kobject_put().
+ */
+void nooks_sysfs_domain_init(struct nooks_domain *d)
+{
+	kobject_init(&d->kobj, &nooks_domain_ktype);
+	d->kobj.kset = nooks_domains_kset;
+}
+
+/**
+ * nooks_sysfs_domain_add() - show a domain under /sys/kernel/nooks/domains
+ * @d: the domain, initialised by nooks_sysfs_domain_init()
+ *
+ * Return: 0 or a negative errno from the kobject core.
+ */
+int nooks_sysfs_domain_add(struct nooks_domain *d)
+{
+	int ret;
+
+	ret = kobject_add(&d->kobj, NULL, "%s", d->name);
+	if (ret)
+		return ret;
+	kobject_uevent(&d->kobj, KOBJ_ADD);
+	return 0;
+}
+
+/**
+ * nooks_sysfs_domain_del() - remove a domain's directory
+ * @d: the domain
+ *
+ * Waits for readers of its files to finish; the caller still holds a
+ * reference.
+ */
+void nooks_sysfs_domain_del(struct nooks_domain *d)
+{
+	kobject_uevent(&d->kobj, KOBJ_REMOVE);
+	kobject_del(&d->kobj);
+}
+
+/**
+ * nooks_sysfs_init() - create /sys/kernel/nooks and its domains/ kset
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nooks_sysfs_init(void)
+{
+	int i;
+
+	for (i = 0; i < NOOKS_OBJ_COUNT; i++) {
+		struct nooks_obj_attr *oa = &nooks_obj_attrs[i];
+
+		sysfs_attr_init(&oa->kattr.attr);
+		oa->kattr.attr.name = nooks_obj_type_names[i];
+		oa->kattr.attr.mode = 0444;
+		oa->kattr.show = nooks_obj_show;
+		oa->type = i;
+		nooks_obj_attr_ptrs[i] = &oa->kattr.attr;
+	}
+
+	nooks_root_kobj = kobject_create_and_add("nooks", kernel_kobj);
+	if (!nooks_root_kobj)
+		return -ENOMEM;
+	nooks_domains_kset = kset_create_and_add("domains", NULL,
+						 nooks_root_kobj);
+	if (!nooks_domains_kset) {
+		kobject_put(nooks_root_kobj);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * nooks_sysfs_uninit() - remove /sys/kernel/nooks; domains are gone by now
+ */
+void nooks_sysfs_uninit(void)
+{
+	kset_unregister(nooks_domains_kset);
+	kobject_put(nooks_root_kobj);
+}

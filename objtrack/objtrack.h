@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Object tracker: what one domain holds right now, and how to release it.
+ * Typed wrappers add an object when the driver acquires a resource and
+ * remove it when the driver releases it; recovery releases what is left,
+ * newest first.
+ */
+#ifndef _NOOKS_OBJTRACK_H
+#define _NOOKS_OBJTRACK_H
+
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+/* Also the file names under /sys/kernel/nooks/domains/<d>/objects/. */
+enum nooks_obj_type {
+	NOOKS_OBJ_MEMORY,
+	NOOKS_OBJ_IRQ,
+	NOOKS_OBJ_TIMER,
+	NOOKS_OBJ_WORK,
+	NOOKS_OBJ_TASKLET,
+	NOOKS_OBJ_NAPI,
+	NOOKS_OBJ_NETDEV,
+	NOOKS_OBJ_SKB,
+	NOOKS_OBJ_BLK_MQ,
+	NOOKS_OBJ_GENDISK,
+	NOOKS_OBJ_PCI,
+	NOOKS_OBJ_DMA,
+	NOOKS_OBJ_IOMAP,
+	NOOKS_OBJ_CHRDEV,
+	NOOKS_OBJ_SYSFS,
+	NOOKS_OBJ_KTHREAD,
+	NOOKS_OBJ_WORKQUEUE,
+	NOOKS_OBJ_NOTIFIER,
+	NOOKS_OBJ_LOCK,
+
+	NOOKS_OBJ_COUNT
+};
+
+extern const char *const nooks_obj_type_names[NOOKS_OBJ_COUNT];
+
+/* The same address may be tracked once per type (a pci_dev enabled and
+ * with its regions requested is two objects).
+ */
+struct nooks_object_key {
+	unsigned long addr;
+	unsigned long type;
+};
+
+struct nooks_object {
+	struct hlist_node hnode;	/* in a bucket; under nooks_objtrack.lock */
+	struct list_head order;		/* under nooks_objtrack.lock */
+	struct nooks_object_key key;	/* immutable */
+	size_t size;			/* bytes charged to memory_bytes */
+	unsigned long site;		/* code address that acquired it */
+	void (*release)(struct nooks_object *obj); /* may be NULL */
+};
+
+/*
+ * Wrappers add and remove objects from any context, hard interrupts
+ * included (dev_kfree_skb_irq), so everything is under one IRQ-safe
+ * spinlock. rhashtable is not usable there: its bucket locks disable
+ * bottom halves, which must not be re-enabled with interrupts off.
+ */
+#define NOOKS_OBJTRACK_BITS	10
+
+struct nooks_objtrack {
+	spinlock_t lock;		/* protects everything below */
+	struct hlist_head *buckets;	/* 1 << NOOKS_OBJTRACK_BITS; under lock */
+	struct list_head order;		/* oldest first; under lock */
+	unsigned long count[NOOKS_OBJ_COUNT]; /* under lock, read racily */
+	size_t memory_bytes;		/* under lock, read racily */
+};
+
+int nooks_objtrack_init(struct nooks_objtrack *t);
+void nooks_objtrack_uninit(struct nooks_objtrack *t);
+int nooks_objtrack_add(struct nooks_objtrack *t, enum nooks_obj_type type,
+		       const void *addr, size_t size,
+		       void (*release)(struct nooks_object *obj),
+		       unsigned long site, gfp_t gfp);
+int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
+			  const void *addr);
+bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
+			  const void *addr);
+unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t);
+
+static inline unsigned long nooks_objtrack_count(struct nooks_objtrack *t,
+						 enum nooks_obj_type type)
+{
+	return READ_ONCE(t->count[type]);
+}
+
+static inline size_t nooks_objtrack_memory_bytes(struct nooks_objtrack *t)
+{
+	return READ_ONCE(t->memory_bytes);
+}
+
+#endif /* _NOOKS_OBJTRACK_H */

@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: install what is missing, build, then run every test and
+# print one TAP-style line per test; the last line is
+# "N passed, N failed, N skipped". Exits non-zero if anything failed.
+#
+# Steps: packages, build, userspace tests, sparse, checkpatch, KUnit in
+# QEMU on the KUnit kernel, end-to-end scenarios in QEMU on the stock
+# kernel. Logs go to build/check/.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logs=$top/build/check
+rm -rf "$logs"
+mkdir -p "$logs"
+results=$logs/results.tap
+: > "$results"
+start=$(date +%s)
+
+# emit TAP lines from a command's stdout into the results, live
+tap() {
+	grep -E '^(not )?ok ' | tee -a "$results"
+}
+
+# step NAME COMMAND...: one test that passes when COMMAND exits 0
+step() {
+	local name=$1
+	shift
+	if "$@" > "$logs/$name.log" 2>&1; then
+		echo "ok - $name" | tee -a "$results"
+	else
+		echo "not ok - $name (log: build/check/$name.log)" | tee -a "$results"
+		tail -n 20 "$logs/$name.log" | sed 's/^/# /'
+		return 1
+	fi
+}
+
+# tapstep NAME COMMAND...: a command that prints its own TAP lines; a
+# non-zero exit with no failing line is a failure of its own
+tapstep() {
+	local name=$1 rc
+	shift
+	"$@" > "$logs/$name.log" 2>&1
+	rc=$?
+	tap < "$logs/$name.log"
+	if [ $rc != 0 ] && ! grep -q '^not ok' "$logs/$name.log"; then
+		echo "not ok - $name exited $rc (log: build/check/$name.log)" |
+			tee -a "$results"
+		tail -n 20 "$logs/$name.log" | sed 's/^/# /'
+	fi
+}
+
+summary() {
+	local passed failed skipped
+	skipped=$(grep -c '^ok .*# SKIP' "$results")
+	passed=$(($(grep -c '^ok ' "$results") - skipped))
+	failed=$(grep -c '^not ok ' "$results")
+	echo "# make check took $(($(date +%s) - start)) s"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+}
+
+if ! step packages tools/testvm/deps.sh; then
+	summary
+	exit 1
+fi
+if ! step build make all; then
+	summary
+	exit 1
+fi
+
+for t in tests/user/*.sh; do
+	tapstep "user-$(basename "$t" .sh)" bash "$t" tools/nooksctl/nooksctl
+done
+step sparse make sparse
+tapstep checkpatch tests/style.sh
+tapstep kunit tests/kunit/run.sh
+
+for s in tests/e2e/*.sh; do
+	[ "$(basename "$s")" = lib.sh ] && continue
+	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
+		--ko "$top/nooks.ko" "$s"
+done
+
+summary

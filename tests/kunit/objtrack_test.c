@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the object tracker: add, remove, per-type counts,
+ * memory accounting, releases of objects the domain does not hold, and
+ * release in reverse acquisition order.
+ */
+#include <kunit/test.h>
+
+#include "../../objtrack/objtrack.h"
+
+MODULE_IMPORT_NS(NOOKS_INTERNAL);
+
+/* Keys are never dereferenced: fake, distinct addresses are enough. */
+#define KEY(n) ((const void *)(0xffff888000100000UL + (n) * 64))
+
+static struct nooks_objtrack *nooks_test_tracker(struct kunit *test)
+{
+	struct nooks_objtrack *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_init(t), 0);
+	return t;
+}
+
+static void nooks_test_add_remove(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY, KEY(1),
+						 100, NULL, _RET_IP_,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY, KEY(2),
+						 28, NULL, _RET_IP_,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_IRQ, KEY(3), 0,
+						 NULL, _RET_IP_, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_MEMORY), 2UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_IRQ), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_TIMER), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)128);
+	KUNIT_EXPECT_TRUE(test, nooks_objtrack_holds(t, NOOKS_OBJ_MEMORY,
+						     KEY(1)));
+
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(1)), 0);
+	KUNIT_EXPECT_FALSE(test, nooks_objtrack_holds(t, NOOKS_OBJ_MEMORY,
+						      KEY(1)));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_MEMORY), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)28);
+
+	/* Irq objects are not charged to memory_bytes. */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_IRQ, KEY(3)),
+			0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)28);
+	nooks_objtrack_uninit(t);
+}
+
+static void nooks_test_not_held(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	/* What a bad free looks like to the tracker. */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(9)), -ENOENT);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY, KEY(9),
+						 8, NULL, 0, GFP_KERNEL), 0);
+	/* A double free. */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(9)), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(9)), -ENOENT);
+	/* Held as another type is not held as this one. */
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_PCI, KEY(9), 0,
+						 NULL, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(9)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_PCI), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)0);
+	nooks_objtrack_uninit(t);
+}
+
+static void nooks_test_duplicate(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_TIMER, KEY(4), 0,
+						 NULL, 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_TIMER, KEY(4), 0,
+						 NULL, 0, GFP_KERNEL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_TIMER), 1UL);
+	nooks_objtrack_uninit(t);
+}
+
+#define NOOKS_TEST_ORDER 8
+static unsigned long nooks_test_released[NOOKS_TEST_ORDER];
+static unsigned int nooks_test_nreleased;
+
+static void nooks_test_record_release(struct nooks_object *obj)
+{
+	if (nooks_test_nreleased < NOOKS_TEST_ORDER)
+		nooks_test_released[nooks_test_nreleased] = obj->key.addr;
+	nooks_test_nreleased++;
+}
+
+static void nooks_test_reverse_release(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+	int i;
+
+	nooks_test_nreleased = 0;
+	for (i = 0; i < NOOKS_TEST_ORDER; i++)
+		KUNIT_ASSERT_EQ(test,
+				nooks_objtrack_add(t, i % NOOKS_OBJ_COUNT,
+						   KEY(i), 16,
+						   nooks_test_record_release,
+						   0, GFP_KERNEL), 0);
+	/* A removed object is not released again. */
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_remove(t, 3, KEY(3)), 0);
+
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(t),
+			NOOKS_TEST_ORDER - 1U);
+	KUNIT_ASSERT_EQ(test, nooks_test_nreleased, NOOKS_TEST_ORDER - 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_released[0], (unsigned long)KEY(7));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[1], (unsigned long)KEY(6));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[2], (unsigned long)KEY(5));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[3], (unsigned long)KEY(4));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[4], (unsigned long)KEY(2));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[5], (unsigned long)KEY(1));
+	KUNIT_EXPECT_EQ(test, nooks_test_released[6], (unsigned long)KEY(0));
+	for (i = 0; i < NOOKS_OBJ_COUNT; i++)
+		KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, i), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)0);
+	nooks_objtrack_uninit(t);
+}
+
+static void nooks_test_uninit_releases(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	nooks_test_nreleased = 0;
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_WORK, KEY(1), 0,
+						 nooks_test_record_release, 0,
+						 GFP_KERNEL), 0);
+	nooks_objtrack_uninit(t);
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 1U);
+}
+
+/* Enough objects to put several in every bucket. */
+static void nooks_test_many(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+	const int n = 4096;
+	int i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY,
+							 KEY(i), 1, NULL, 0,
+							 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_MEMORY),
+			(unsigned long)n);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)n);
+	for (i = 0; i < n; i += 2)
+		KUNIT_ASSERT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+							    KEY(i)), 0);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, nooks_objtrack_holds(t, NOOKS_OBJ_MEMORY,
+							   KEY(i)), i % 2 == 1);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(t), (unsigned int)n / 2);
+	nooks_objtrack_uninit(t);
+}
+
+static struct kunit_case nooks_objtrack_test_cases[] = {
+	KUNIT_CASE(nooks_test_add_remove),
+	KUNIT_CASE(nooks_test_not_held),
+	KUNIT_CASE(nooks_test_duplicate),
+	KUNIT_CASE(nooks_test_reverse_release),
+	KUNIT_CASE(nooks_test_uninit_releases),
+	KUNIT_CASE(nooks_test_many),
+	{}
+};
+
+static struct kunit_suite nooks_objtrack_test_suite = {
+	.name = "nooks_objtrack",
+	.test_cases = nooks_objtrack_test_cases,
+};
+
+kunit_test_suite(nooks_objtrack_test_suite);

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch.pl --strict on every C file and header of ours; one TAP line
+# per file.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$("$top/tools/testvm/kernel.sh" --source) || exit 1
+cd "$top" || exit 1
+fail=0
+for f in $(git ls-files '*.c' '*.h'); do
+	out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f "$f" 2>&1)
+	if printf '%s\n' "$out" | grep -q ': \(ERROR\|WARNING\|CHECK\):'; then
+		echo "not ok - checkpatch: $f: $(printf '%s\n' "$out" | grep -m1 ': \(ERROR\|WARNING\|CHECK\):')"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		fail=1
+	else
+		echo "ok - checkpatch: $f"
+	fi
+done
+exit $fail

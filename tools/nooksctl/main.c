@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooksctl: control Nooks isolation domains over generic netlink.
+ *
+ * The layout follows bpftool: options first (getopt also takes them
+ * after the command), then a table of commands per level matched by
+ * unique prefix, with "help" at every level.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nooks.h>
+
+#include "main.h"
+
+const char *bin_name = "nooksctl";
+bool json_output;
+bool pretty_output;
+struct json_writer *json_wtr;
+
+static bool err_reported;
+
+void p_err(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	char *p;
+
+	if (err_reported)
+		return;
+	err_reported = true;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	/* User input and kernel text must not break the one-line promise. */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", bin_name, msg);
+}
+
+bool p_err_reported(void)
+{
+	return err_reported;
+}
+
+bool is_prefix(const char *pfx, const char *str)
+{
+	size_t len = strlen(pfx);
+
+	/* An empty word would match everything; treat it as unknown. */
+	return len && !strncmp(pfx, str, len);
+}
+
+const struct cmd *cmd_find(const struct cmd *cmds, const char *word,
+			   const char *object)
+{
+	const struct cmd *c, *match = NULL;
+	char cands[256] = "";
+	size_t len = 0;
+	int n = 0;
+
+	for (c = cmds; c->cmd; c++) {
+		if (!strcmp(word, c->cmd))
+			return c;
+		if (!is_prefix(word, c->cmd))
+			continue;
+		match = c;
+		if (len < sizeof(cands)) {
+			int w = snprintf(cands + len, sizeof(cands) - len,
+					 "%s%s", n ? ", " : "", c->cmd);
+
+			len += w > 0 ? (size_t)w : 0;
+		}
+		n++;
+	}
+	if (n == 1)
+		return match;
+
+	if (n > 1)
+		p_err("ambiguous %s%scommand '%s': it matches %s (see 'nooksctl %s%shelp')",
+		      object ? object : "", object ? " " : "", word, cands,
+		      object ? object : "", object ? " " : "");
+	else
+		p_err("unknown %s%scommand '%s' (see 'nooksctl %s%shelp')",
+		      object ? object : "", object ? " " : "", word,
+		      object ? object : "", object ? " " : "");
+	return NULL;
+}
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv,
+	       const char *object)
+{
+	const struct cmd *c;
+
+	if (argc < 1) {
+		if (object)
+			return cmds[0].func(0, argv);
+		p_err("missing command (see 'nooksctl help')");
+		return -1;
+	}
+
+	c = cmd_find(cmds, argv[0], object);
+	if (!c)
+		return -1;
+	return c->func(argc - 1, argv + 1);
+}
+
+int no_more_args(int argc, char **argv, const char *usage)
+{
+	if (argc < 1)
+		return 0;
+	p_err("unexpected argument '%s' (usage: %s)", argv[0], usage);
+	return -1;
+}
+
+static int do_help(int argc, char **argv);
+
+static int do_version(int argc, char **argv)
+{
+	if (no_more_args(argc, argv, "nooksctl version"))
+		return -1;
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "version", NOOKSCTL_VERSION);
+		jsonw_string_field(json_wtr, "family", NOOKS_GENL_NAME);
+		jsonw_uint_field(json_wtr, "family_version",
+				 NOOKS_GENL_VERSION);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("%s %s (generic netlink family %s, version %d)\n",
+		       bin_name, NOOKSCTL_VERSION, NOOKS_GENL_NAME,
+		       NOOKS_GENL_VERSION);
+	}
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "help",	do_help },
+	{ "version",	do_version },
+	{ "domain",	do_domain },
+	{ "list",	do_domain_list },
+	{ "show",	do_domain_show },
+	{ "create",	do_domain_create },
+	{ "destroy",	do_domain_destroy },
+	{ NULL }
+};
+
+/* Help is text even with -j: it is for people, not for scripts. */
+static int do_help(int argc, char **argv)
+{
+	if (argc > 0) {
+		const struct cmd *c = cmd_find(cmds, argv[0], NULL);
+
+		if (!c)
+			return -1;
+		if (no_more_args(argc - 1, argv + 1,
+				 "nooksctl help [OBJECT]"))
+			return -1;
+		if (c->func == do_domain)
+			return do_domain_help(0, NULL);
+	}
+
+	printf("Usage: %s [OPTIONS] COMMAND [ARGS]\n"
+	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	       "\n"
+	       "Commands:\n"
+	       "  list              list all domains (same as 'domain list')\n"
+	       "  show NAME         show one domain (same as 'domain show NAME')\n"
+	       "  create NAME       create a domain (same as 'domain create NAME')\n"
+	       "  destroy NAME      destroy a domain (same as 'domain destroy NAME')\n"
+	       "  domain COMMAND    manage domains, see 'nooksctl domain help'\n"
+	       "  version           print the version\n"
+	       "  help [OBJECT]     print this help, or the help of OBJECT\n"
+	       "\n"
+	       "Objects:\n"
+	       "  domain            an isolation domain for one kernel module\n"
+	       "\n"
+	       "Options:\n"
+	       "  -j, --json        print JSON on stdout (errors stay text on stderr)\n"
+	       "  -p, --pretty      print indented JSON (implies -j)\n"
+	       "  -h, --help        print help (after an object: that object's help)\n"
+	       "  -V, --version     print the version\n"
+	       "\n"
+	       "Commands may be shortened to a unique prefix ('dom' for 'domain').\n"
+	       "Domain commands need root (CAP_NET_ADMIN) and the nooks module\n"
+	       "(insmod nooks.ko).\n"
+	       "Exit status is 0 on success and 1 on any error, bad usage included;\n"
+	       "the error is one line on stderr that starts with 'nooksctl: '.\n",
+	       bin_name, bin_name);
+	return 0;
+}
+
+static void report_bad_option(char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (!optopt)
+		p_err("unknown option '%s' (see 'nooksctl help')", arg);
+	else if (strchr("hjpV", optopt))
+		p_err("option '%s' takes no value (see 'nooksctl help')", arg);
+	else
+		p_err("unknown option '-%c' (see 'nooksctl help')", optopt);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json",	no_argument,	NULL,	'j' },
+		{ "pretty",	no_argument,	NULL,	'p' },
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL }
+	};
+	bool want_help = false, want_version = false;
+	int opt, ret;
+
+	/* We print our own, one-line, message for bad options. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "jphV", options, NULL)) >= 0) {
+		switch (opt) {
+		case 'p':
+			pretty_output = true;
+			fallthrough;
+		case 'j':
+			json_output = true;
+			break;
+		case 'h':
+			want_help = true;
+			break;
+		case 'V':
+			want_version = true;
+			break;
+		default:
+			report_bad_option(argv);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (json_output) {
+		json_wtr = jsonw_new(stdout);
+		if (!json_wtr) {
+			p_err("out of memory");
+			return 1;
+		}
+		jsonw_pretty(json_wtr, pretty_output);
+	}
+
+	if (want_help)
+		/* "nooksctl domain -h" means "nooksctl help domain". */
+		ret = do_help(argc > 0 ? 1 : 0, argv);
+	else if (want_version)
+		ret = do_version(0, argv);
+	else
+		ret = cmd_select(cmds, argc, argv, NULL);
+
+	if (json_output)
+		jsonw_destroy(&json_wtr);
+
+	/* A full disk or closed pipe must not look like success. */
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		p_err("cannot write output: %s",
+		      errno ? strerror(errno) : "write error");
+		ret = -1;
+	}
+	if (ret && !p_err_reported())
+		p_err("failed for an unknown reason");
+	return ret ? 1 : 0;
+}
