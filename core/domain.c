@@ -319,6 +319,42 @@ int nooks_domain_set_state(struct nooks_domain *d, enum nooks_domain_state to)
 EXPORT_SYMBOL_NS_GPL(nooks_domain_set_state, NOOKS_INTERNAL);
 
 /**
+ * nooks_domain_expect_load() - a module of the domain's name is coming
+ * @d: the domain, stopped and empty
+ *
+ * The module notifier binds the next module of this name to @d, and
+ * refuses it if it was not rewritten for a domain.
+ *
+ * Return: 0, or -EBUSY if a module is bound or the domain is not stopped.
+ */
+int nooks_domain_expect_load(struct nooks_domain *d)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->module_name[0] || d->state != NOOKS_STATE_STOPPED)
+		ret = -EBUSY;
+	else
+		d->load_pending = true;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_expect_load, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_load_pending() - is a module load into @d under way?
+ * @d: the domain
+ *
+ * Return: true between nooks_domain_expect_load() and the binding.
+ */
+bool nooks_domain_load_pending(struct nooks_domain *d)
+{
+	return READ_ONCE(d->load_pending);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_load_pending, NOOKS_INTERNAL);
+
+/**
  * nooks_domain_bind_module() - bind a loading module; the domain goes live
  * @d: the domain, which must be stopped and empty
  * @module: the module's name
@@ -335,10 +371,12 @@ int nooks_domain_bind_module(struct nooks_domain *d, const char *module)
 	if (!nooks_domain_name_valid(module))
 		return -EINVAL;
 	spin_lock_irqsave(&d->lock, flags);
-	if (d->module_name[0] || d->state != NOOKS_STATE_STOPPED)
+	if (d->module_name[0] || d->state != NOOKS_STATE_STOPPED) {
 		ret = -EBUSY;
-	else
+	} else {
 		strscpy(d->module_name, module, sizeof(d->module_name));
+		d->load_pending = false;
+	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (ret)
 		return ret;

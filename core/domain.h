@@ -28,6 +28,9 @@ struct nooks_domain {
 	enum nooks_domain_state state;		/* under lock */
 	char module_name[NOOKS_NAME_MAX];	/* under lock; "" if none */
 	char last_fault[NOOKS_LAST_FAULT_LEN];	/* under lock; "" if none */
+	bool load_pending;		/* under lock; nooksctl load under way */
+	struct module *module;		/* under lock; set while bound */
+	struct nooks_manifest *manifest;	/* under lock; set while bound */
 
 	/* lockless per-CPU counters */
 	struct nooks_counters __percpu *counters;
@@ -53,6 +56,8 @@ struct nooks_domain *nooks_domain_nth(unsigned long n);
 int nooks_domain_set_state(struct nooks_domain *d,
 			   enum nooks_domain_state to);
 enum nooks_domain_state nooks_domain_state(struct nooks_domain *d);
+int nooks_domain_expect_load(struct nooks_domain *d);
+bool nooks_domain_load_pending(struct nooks_domain *d);
 int nooks_domain_bind_module(struct nooks_domain *d, const char *module);
 void nooks_domain_unbind_module(struct nooks_domain *d);
 void nooks_domain_module_name(struct nooks_domain *d, char *buf,

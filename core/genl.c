@@ -3,6 +3,7 @@
  * Generic netlink control plane. Every operation is admin-only
  * (GENL_ADMIN_PERM): the kernel, not nooksctl, refuses other users.
  */
+#include <linux/module.h>
 #include <net/genetlink.h>
 
 #include "domain.h"
@@ -11,6 +12,7 @@
 static const struct nla_policy nooks_genl_policy[NOOKS_A_MAX + 1] = {
 	[NOOKS_A_DOMAIN_NAME] = { .type = NLA_NUL_STRING,
 				  .len = NOOKS_NAME_MAX - 1 },
+	[NOOKS_A_DOMAIN_LOAD] = { .type = NLA_FLAG },
 };
 
 static struct genl_family nooks_genl_family;
@@ -117,6 +119,8 @@ static int nooks_genl_domain_new(struct sk_buff *skb, struct genl_info *info)
 			GENL_SET_ERR_MSG(info, "a domain with this name exists");
 		return PTR_ERR(d);
 	}
+	if (nla_get_flag(info->attrs[NOOKS_A_DOMAIN_LOAD]))
+		nooks_domain_expect_load(d);	/* a new domain is stopped */
 	nooks_domain_put(d);
 	return 0;
 }
@@ -189,6 +193,45 @@ static int nooks_genl_domain_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* cb->args[0]: index into nooks.ko's exports, GPL-only ones after the rest. */
+static int nooks_genl_exports_dump(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	const struct module *mod = THIS_MODULE;
+	unsigned int n = mod->num_syms + mod->num_gpl_syms;
+
+	for (; cb->args[0] < n; cb->args[0]++) {
+		unsigned int i = cb->args[0];
+		bool gpl = i >= mod->num_syms;
+		const struct kernel_symbol *sym;
+		const char *ns;
+		u32 crc = 0;
+		void *hdr;
+
+		if (gpl)
+			i -= mod->num_syms;
+		sym = gpl ? &mod->gpl_syms[i] : &mod->syms[i];
+#ifdef CONFIG_MODVERSIONS
+		crc = gpl ? mod->gpl_crcs[i] : mod->crcs[i];
+#endif
+		ns = offset_to_ptr(&sym->namespace_offset);
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &nooks_genl_family,
+				  NLM_F_MULTI, NOOKS_CMD_EXPORTS_GET);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, NOOKS_A_EXPORT_NAME,
+				   offset_to_ptr(&sym->name_offset)) ||
+		    nla_put_u32(skb, NOOKS_A_EXPORT_CRC, crc) ||
+		    (ns && *ns && nla_put_string(skb, NOOKS_A_EXPORT_NS, ns))) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}
+
 static const struct genl_small_ops nooks_genl_ops[] = {
 	{
 		.cmd = NOOKS_CMD_DOMAIN_NEW,
@@ -206,6 +249,11 @@ static const struct genl_small_ops nooks_genl_ops[] = {
 		.dumpit = nooks_genl_domain_dump,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = NOOKS_CMD_EXPORTS_GET,
+		.dumpit = nooks_genl_exports_dump,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family nooks_genl_family __ro_after_init = {
@@ -217,7 +265,7 @@ static struct genl_family nooks_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = nooks_genl_ops,
 	.n_small_ops = ARRAY_SIZE(nooks_genl_ops),
-	.resv_start_op = NOOKS_CMD_EVENT + 1,
+	.resv_start_op = NOOKS_CMD_EXPORTS_GET + 1,
 	.mcgrps = nooks_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(nooks_genl_mcgrps),
 };

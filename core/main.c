@@ -8,6 +8,7 @@
 
 #include "../arch/x86/arch.h"
 #include "../recovery/recovery.h"
+#include "bind.h"
 #include "domain.h"
 #include "genl.h"
 #include "sysfs.h"
@@ -28,6 +29,9 @@ static int __init nooks_init(void)
 	ret = nooks_recovery_init();
 	if (ret)
 		goto err_recovery;
+	ret = nooks_bind_init();
+	if (ret)
+		goto err_bind;
 	ret = nooks_genl_init();
 	if (ret)
 		goto err_genl;
@@ -36,6 +40,8 @@ static int __init nooks_init(void)
 	return 0;
 
 err_genl:
+	nooks_bind_uninit();
+err_bind:
 	nooks_recovery_uninit();
 err_recovery:
 	nooks_domain_registry_uninit();
@@ -50,6 +56,7 @@ err_arch:
 static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
+	nooks_bind_uninit();
 	nooks_recovery_uninit();
 	nooks_domain_registry_uninit();
 	nooks_sysfs_uninit();

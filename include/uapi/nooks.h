@@ -12,6 +12,10 @@
  *	NOOKS_A_DOMAIN_NAME	string, required; 1..NOOKS_NAME_MAX-1 bytes
  *				of [A-Za-z0-9_] (a module name with dashes
  *				turned into underscores).
+ *	NOOKS_A_DOMAIN_LOAD	flag, optional: a module of this name is about
+ *				to be loaded into the domain. The module
+ *				notifier binds it, or refuses it if nooksctl
+ *				did not rewrite it.
  *	Errors: -EEXIST (name taken), -EINVAL (bad name), -ENOMEM.
  *
  * NOOKS_CMD_DOMAIN_DEL: destroy a domain.
@@ -37,6 +41,13 @@
  *					NOOKS_A_OBJECT_TYPE (string) and
  *					NOOKS_A_OBJECT_COUNT (u64)
  *
+ * NOOKS_CMD_EXPORTS_GET: dump the symbols nooks.ko exports (its gates and
+ *	wrappers), one message each, so nooksctl can bind a driver to them
+ *	with the right symbol versions:
+ *	NOOKS_A_EXPORT_NAME	string
+ *	NOOKS_A_EXPORT_CRC	u32, the symbol's CRC (0 without MODVERSIONS)
+ *	NOOKS_A_EXPORT_NS	string, the symbol namespace if any
+ *
  * NOOKS_CMD_EVENT: sent by the kernel only, to the multicast group
  *	NOOKS_MCGRP_EVENTS, with NOOKS_A_EVENT (u32, enum nooks_event),
  *	NOOKS_A_DOMAIN_NAME and NOOKS_A_DOMAIN_STATE; later events add
@@ -60,6 +71,7 @@ enum nooks_cmd {
 	NOOKS_CMD_DOMAIN_DEL,
 	NOOKS_CMD_DOMAIN_GET,
 	NOOKS_CMD_EVENT,
+	NOOKS_CMD_EXPORTS_GET,
 
 	__NOOKS_CMD_MAX
 };
@@ -80,6 +92,10 @@ enum nooks_attr {
 	NOOKS_A_DOMAIN_LAST_FAULT,
 	NOOKS_A_DOMAIN_OBJECTS,
 	NOOKS_A_EVENT,
+	NOOKS_A_DOMAIN_LOAD,
+	NOOKS_A_EXPORT_NAME,
+	NOOKS_A_EXPORT_CRC,
+	NOOKS_A_EXPORT_NS,
 
 	__NOOKS_A_MAX
 };

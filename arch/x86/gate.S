@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XPC gates. A stub in the rewritten driver (include/uapi/nooks_module.h)
+ * jumps here with %r10 = the driver's manifest and %r11 = the gate
+ * descriptor, the call's arguments untouched in registers and on the
+ * stack. The gate builds a crossing frame (domains/xpc.h), asks its C
+ * half whether and how to cross, copies the stack arguments the
+ * descriptor names, calls the real function, and undoes the crossing.
+ *
+ * Stack while the target runs:
+ *
+ *	  stack arguments of the caller    16(%rbp)...
+ *	  return address into the caller    8(%rbp)
+ *	  caller's %rbp                      (%rbp)
+ *	  %rbx %r12 %r13 %r14 %r15         -40(%rbp)
+ *	  struct nooks_xpc_frame           -40-FRAME_SIZE(%rbp)
+ *	  copied stack arguments             (%rsp)
+ *
+ * A fault inside the target can resume at the gate's return label with
+ * only %rbp (saved in the frame) right: everything else is found from it.
+ * Not instrumented: no ftrace, no KCOV, no sanitizers (see Kbuild).
+ */
+#include <linux/linkage.h>
+#include <asm/nospec-branch.h>
+
+#include "../../domains/xpc.h"
+
+#define FRAME	(-NOOKS_XPC_PUSHED - NOOKS_XPC_FRAME_SIZE)
+
+.macro SAVE_ARGS base
+	movq	%rdi, NOOKS_XPC_RDI(\base)
+	movq	%rsi, NOOKS_XPC_RSI(\base)
+	movq	%rdx, NOOKS_XPC_RDX(\base)
+	movq	%rcx, NOOKS_XPC_RCX(\base)
+	movq	%r8, NOOKS_XPC_R8(\base)
+	movq	%r9, NOOKS_XPC_R9(\base)
+	movq	%rax, NOOKS_XPC_RAX(\base)
+.endm
+
+.macro LOAD_ARGS base
+	movq	NOOKS_XPC_RDI(\base), %rdi
+	movq	NOOKS_XPC_RSI(\base), %rsi
+	movq	NOOKS_XPC_RDX(\base), %rdx
+	movq	NOOKS_XPC_RCX(\base), %rcx
+	movq	NOOKS_XPC_R8(\base), %r8
+	movq	NOOKS_XPC_R9(\base), %r9
+	movq	NOOKS_XPC_RAX(\base), %rax
+.endm
+
+.macro PROLOGUE
+	pushq	%rbp
+	movq	%rsp, %rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$NOOKS_XPC_FRAME_SIZE, %rsp
+	SAVE_ARGS %rsp
+	movq	%r10, NOOKS_XPC_MANIFEST(%rsp)
+	movq	%r11, NOOKS_XPC_DESC(%rsp)
+	movq	%rbp, NOOKS_XPC_RBP(%rsp)
+.endm
+
+.macro EPILOGUE
+	leaq	-NOOKS_XPC_PUSHED(%rbp), %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+.endm
+
+/*
+ * Copy desc->stack_slots (at most NOOKS_MAX_STACK_SLOTS) words of the
+ * caller's stack arguments below the frame, reload the argument
+ * registers and call desc->target. %rbx holds the frame across the call.
+ */
+.macro CALL_TARGET
+	movq	%rsp, %rbx
+	movq	NOOKS_XPC_DESC(%rbx), %r11
+	movl	NOOKS_DESC_STACK_SLOTS(%r11), %ecx
+	cmpl	$NOOKS_MAX_STACK_SLOTS, %ecx
+	jbe	.Lslots\@
+	movl	$NOOKS_MAX_STACK_SLOTS, %ecx
+.Lslots\@:
+	leaq	(, %rcx, 8), %rax
+	subq	%rax, %rsp
+	andq	$-16, %rsp
+	leaq	16(%rbp), %rsi
+	movq	%rsp, %rdi
+	rep movsq
+	LOAD_ARGS %rbx
+	movq	NOOKS_XPC_DESC(%rbx), %r11
+	movq	NOOKS_DESC_TARGET(%r11), %r11
+	CALL_NOSPEC r11
+.endm
+
+/* Kernel calls an isolated driver's function. */
+SYM_FUNC_START(nooks_xpc_entry)
+	PROLOGUE
+	movq	%rsp, %rdi
+	call	nooks_xpc_enter
+	testl	%eax, %eax
+	jnz	.Lentry_no_crossing
+
+	CALL_TARGET
+SYM_INNER_LABEL(nooks_xpc_entry_return, SYM_L_GLOBAL)
+	leaq	FRAME(%rbp), %rsp
+	movq	%rax, NOOKS_XPC_RAX(%rsp)
+	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
+	movq	%rsp, %rdi
+	call	nooks_xpc_leave
+	movq	NOOKS_XPC_RAX(%rsp), %rax
+	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	EPILOGUE
+	RET
+
+.Lentry_no_crossing:
+	js	.Lentry_failed
+	/* Already running in this domain: a plain call, no crossing. */
+	LOAD_ARGS %rsp
+	movq	NOOKS_XPC_DESC(%rsp), %r11
+	movq	NOOKS_DESC_TARGET(%r11), %r11
+	EPILOGUE
+	JMP_NOSPEC r11
+
+.Lentry_failed:
+	/* The domain is not live: the caller gets the failure value. */
+	movq	%rsp, %rdi
+	call	nooks_xpc_fail_value
+	xorl	%edx, %edx
+	EPILOGUE
+	RET
+SYM_FUNC_END(nooks_xpc_entry)
+
+/* An isolated driver calls a kernel function. */
+SYM_FUNC_START(nooks_xpc_exit)
+	PROLOGUE
+	movq	%rsp, %rdi
+	call	nooks_xpc_out
+
+	CALL_TARGET
+	leaq	FRAME(%rbp), %rsp
+	movq	%rax, NOOKS_XPC_RAX(%rsp)
+	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
+	movq	%rsp, %rdi
+	call	nooks_xpc_back
+	movq	NOOKS_XPC_RAX(%rsp), %rax
+	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	EPILOGUE
+	RET
+SYM_FUNC_END(nooks_xpc_exit)

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module notifier. When a module comes, it is bound to the domain
+ * waiting for it (nooksctl load created the domain first), after checking
+ * that nooksctl rewrote it: a manifest (include/uapi/nooks_module.h) that
+ * accounts for every kernel symbol the module imports. A module that
+ * claims a domain but was not rewritten, or that imports something the
+ * manifest does not cover, is refused with a message saying why. When the
+ * module goes, the domain is stopped and unbound.
+ */
+#include <linux/elf.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/rcupdate.h>
+#include <linux/string.h>
+
+#include "../include/uapi/nooks_module.h"
+#include "bind.h"
+#include "domain.h"
+
+struct nooks_in_domain_entry {
+	const char *name;
+	const char *reason;
+	bool prefix;
+};
+
+#define NOOKS_IN_DOMAIN(n, r)		{ #n, r, false },
+#define NOOKS_IN_DOMAIN_PREFIX(n, r)	{ #n, r, true },
+static const struct nooks_in_domain_entry nooks_in_domain[] = {
+#include "../wrappers/in_domain.h"
+};
+
+#undef NOOKS_IN_DOMAIN
+#undef NOOKS_IN_DOMAIN_PREFIX
+
+/* Manifests are small; anything larger is corrupt. */
+#define NOOKS_MANIFEST_MAX_ENTRIES	65536
+
+/**
+ * nooks_in_domain_reason() - may this import run inside a domain?
+ * @name: the imported symbol
+ *
+ * Return: why it may, or NULL if it must cross.
+ */
+const char *nooks_in_domain_reason(const char *name)
+{
+	const struct nooks_in_domain_entry *e;
+
+	for (e = nooks_in_domain; e < nooks_in_domain + ARRAY_SIZE(nooks_in_domain); e++) {
+		if (e->prefix ? !strncmp(name, e->name, strlen(e->name)) :
+				!strcmp(name, e->name))
+			return e->reason;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_in_domain_reason, NOOKS_INTERNAL);
+
+/*
+ * While the module is coming, mod->kallsyms is the full symbol table
+ * (imports included, their values resolved) and cannot change under us.
+ */
+static struct mod_kallsyms *nooks_bind_kallsyms(struct module *mod)
+{
+	return rcu_dereference_protected(mod->kallsyms, 1);
+}
+
+static struct nooks_manifest *nooks_bind_find_manifest(struct module *mod)
+{
+	struct mod_kallsyms *ks = nooks_bind_kallsyms(mod);
+	unsigned int i;
+
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+
+		if (sym->st_shndx != SHN_UNDEF &&
+		    !strcmp(ks->strtab + sym->st_name, NOOKS_MANIFEST_SYMBOL))
+			return (struct nooks_manifest *)sym->st_value;
+	}
+	return NULL;
+}
+
+static const char *nooks_manifest_str(struct nooks_manifest *m, u32 off)
+{
+	const char *strtab = (const char *)m + m->strtab_off;
+
+	if (off >= m->strtab_size || !memchr(strtab + off, 0,
+					     m->strtab_size - off))
+		return NULL;
+	return strtab + off;
+}
+
+static int nooks_bind_check_manifest(struct module *mod,
+				     struct nooks_manifest *m)
+{
+	if (m->magic != NOOKS_MANIFEST_MAGIC ||
+	    m->version != NOOKS_MANIFEST_VERSION) {
+		pr_err("%s: manifest magic %#x version %u, expected %#x version %u: rewrite it with this nooksctl\n",
+		       mod->name, m->magic, m->version, NOOKS_MANIFEST_MAGIC,
+		       NOOKS_MANIFEST_VERSION);
+		return -EINVAL;
+	}
+	if (m->n_gates > NOOKS_MANIFEST_MAX_ENTRIES ||
+	    m->n_imports > NOOKS_MANIFEST_MAX_ENTRIES || m->domain) {
+		pr_err("%s: corrupt manifest\n", mod->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct nooks_import *
+nooks_bind_find_import(struct nooks_manifest *m, const char *name)
+{
+	const struct nooks_import *imp = (const void *)m + m->imports_off;
+	u32 i;
+
+	for (i = 0; i < m->n_imports; i++) {
+		const char *s = nooks_manifest_str(m, imp[i].name_off);
+
+		if (s && !strcmp(s, name))
+			return &imp[i];
+	}
+	return NULL;
+}
+
+/* Every import of the module must be accounted for by the manifest. */
+static int nooks_bind_check_imports(struct module *mod,
+				    struct nooks_manifest *m)
+{
+	struct mod_kallsyms *ks = nooks_bind_kallsyms(mod);
+	unsigned int i;
+
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+		const char *name = ks->strtab + sym->st_name;
+		const struct nooks_import *imp;
+
+		if (sym->st_shndx != SHN_UNDEF || !*name)
+			continue;
+		imp = nooks_bind_find_import(m, name);
+		if (!imp) {
+			pr_err("%s: imports %s, which nooksctl did not wrap: rewrite the module with this nooksctl\n",
+			       mod->name, name);
+			return -EINVAL;
+		}
+		if (imp->how == NOOKS_IMPORT_IN_DOMAIN &&
+		    !nooks_in_domain_reason(name)) {
+			pr_err("%s: %s would run inside the domain, which nooks does not allow\n",
+			       mod->name, name);
+			return -EINVAL;
+		}
+		if (imp->how > NOOKS_IMPORT_NOOKS) {
+			pr_err("%s: import %s has unknown handling %u\n",
+			       mod->name, name, imp->how);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int nooks_bind_coming(struct module *mod)
+{
+	struct nooks_manifest *m = nooks_bind_find_manifest(mod);
+	struct nooks_domain *d = nooks_domain_lookup(mod->name);
+	unsigned long flags;
+	int ret;
+
+	if (!m && !(d && nooks_domain_load_pending(d))) {
+		nooks_domain_put(d);	/* not ours */
+		return 0;
+	}
+	if (!m) {
+		pr_err("%s: domain %s waits for this module, but it was not rewritten: load it with 'nooksctl load'\n",
+		       mod->name, d->name);
+		ret = -EINVAL;
+		goto out_put;
+	}
+	if (!d || !nooks_domain_load_pending(d)) {
+		pr_err("%s: rewritten for a nooks domain, but none waits for it: load it with 'nooksctl load'\n",
+		       mod->name);
+		ret = -EINVAL;
+		goto out_put;
+	}
+	ret = nooks_bind_check_manifest(mod, m);
+	if (!ret)
+		ret = nooks_bind_check_imports(mod, m);
+	if (ret)
+		goto out_put;
+
+	spin_lock_irqsave(&d->lock, flags);
+	d->module = mod;
+	d->manifest = m;
+	spin_unlock_irqrestore(&d->lock, flags);
+	ret = nooks_domain_bind_module(d, mod->name);
+	if (ret) {
+		spin_lock_irqsave(&d->lock, flags);
+		d->module = NULL;
+		d->manifest = NULL;
+		spin_unlock_irqrestore(&d->lock, flags);
+		goto out_put;
+	}
+	/* Stubs find the domain here; the lookup's reference is the binding's. */
+	WRITE_ONCE(m->domain, (unsigned long)d);
+	pr_info("%s: bound to domain %s (%u gates, %u imports)\n", mod->name,
+		d->name, m->n_gates, m->n_imports);
+	return 0;
+
+out_put:
+	nooks_domain_put(d);
+	return ret;
+}
+
+static void nooks_bind_going(struct module *mod)
+{
+	struct nooks_domain *d = nooks_domain_lookup(mod->name);
+	struct nooks_manifest *m;
+	unsigned long flags;
+
+	if (!d)
+		return;
+	spin_lock_irqsave(&d->lock, flags);
+	m = d->module == mod ? d->manifest : NULL;
+	if (m) {
+		d->module = NULL;
+		d->manifest = NULL;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (m) {
+		/* Late calls through stubs now get the failure value. */
+		WRITE_ONCE(m->domain, 0);
+		nooks_domain_unbind_module(d);
+		nooks_domain_put(d);	/* the binding's reference */
+	}
+	nooks_domain_put(d);
+}
+
+static int nooks_bind_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	switch (action) {
+	case MODULE_STATE_COMING:
+		return notifier_from_errno(nooks_bind_coming(data));
+	case MODULE_STATE_GOING:
+		nooks_bind_going(data);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block nooks_bind_nb = {
+	.notifier_call = nooks_bind_notify,
+};
+
+/**
+ * nooks_bind_init() - start watching modules come and go
+ *
+ * Return: 0 or a negative errno.
+ */
+int nooks_bind_init(void)
+{
+	return register_module_notifier(&nooks_bind_nb);
+}
+
+/**
+ * nooks_bind_uninit() - stop watching; no module is bound by now (a bound
+ * module depends on nooks.ko)
+ */
+void nooks_bind_uninit(void)
+{
+	unregister_module_notifier(&nooks_bind_nb);
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the XPC gates: a fake rewritten driver (a manifest, gate
+ * descriptors and stubs shaped as nooksctl makes them) calls through the
+ * real nooks_xpc_entry/nooks_xpc_exit. Checks arguments in registers and
+ * on the stack, varargs, nesting (kernel -> driver -> kernel -> driver),
+ * the same-domain fast path, failure values of a failed domain, the
+ * preemption state on each side, the frame chain and the counters.
+ */
+#include <kunit/test.h>
+#include <linux/kernel.h>
+#include <linux/preempt.h>
+
+#include "../../core/domain.h"
+#include "../../domains/xpc.h"
+#include "xpc_test.h"
+
+MODULE_IMPORT_NS(NOOKS_INTERNAL);
+
+/* The fake driver's manifest and one descriptor per stub. */
+struct nooks_manifest nooks_test_manifest = {
+	.magic = NOOKS_MANIFEST_MAGIC,
+	.version = NOOKS_MANIFEST_VERSION,
+};
+
+#define NOOKS_TEST_STUB(stub, desc, gate)				\
+	asm(".pushsection .text, \"ax\"\n"				\
+	    ".globl " #stub "\n"					\
+	    ".type " #stub ", @function\n"				\
+	    #stub ":\n"							\
+	    "	leaq nooks_test_manifest(%rip), %r10\n"		\
+	    "	leaq " #desc "(%rip), %r11\n"				\
+	    "	jmp " #gate "\n"					\
+	    ".size " #stub ", . - " #stub "\n"				\
+	    ".popsection\n")
+
+/* Observations made inside the calls. */
+static struct {
+	int preempt_driver;	/* preempt_count() in driver code */
+	int preempt_kernel;	/* preempt_count() in kernel code */
+	struct nooks_xpc_frame *frame_driver;
+	struct nooks_xpc_frame *frame_kernel;
+	int driver_calls;
+} nooks_seen;
+
+/* === Driver side: functions the kernel reaches through entry stubs === */
+
+static long nooks_test_drv_add8(long a, long b, long c, long d, long e,
+				long f, long g, long h)
+{
+	nooks_seen.preempt_driver = preempt_count();
+	nooks_seen.frame_driver = nooks_xpc_current();
+	nooks_seen.driver_calls++;
+	return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h;
+}
+
+struct nooks_gate_desc nooks_test_desc_add8 = {
+	.target = (unsigned long)nooks_test_drv_add8,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+	.stack_slots = 2,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_add8, nooks_test_desc_add8, nooks_xpc_entry);
+
+static void *nooks_test_drv_ptr(void)
+{
+	nooks_seen.driver_calls++;
+	return &nooks_seen;
+}
+
+struct nooks_gate_desc nooks_test_desc_ptr = {
+	.target = (unsigned long)nooks_test_drv_ptr,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_PTR,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_ptr, nooks_test_desc_ptr, nooks_xpc_entry);
+
+/* Kernel side reached through an exit stub, which re-enters the driver. */
+
+static int nooks_test_drv_inner(int x)
+{
+	nooks_seen.driver_calls++;
+	return x * 2;
+}
+
+struct nooks_gate_desc nooks_test_desc_inner = {
+	.target = (unsigned long)nooks_test_drv_inner,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_inner, nooks_test_desc_inner, nooks_xpc_entry);
+
+static int nooks_test_drv_outer(int x)
+{
+	nooks_seen.driver_calls++;
+	return nooks_test_exit_reenter(x + 1) + 1;
+}
+
+struct nooks_gate_desc nooks_test_desc_outer = {
+	.target = (unsigned long)nooks_test_drv_outer,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_outer, nooks_test_desc_outer, nooks_xpc_entry);
+
+/* Driver code calling its own function through its entry stub. */
+static int nooks_test_drv_self(int x)
+{
+	nooks_seen.driver_calls++;
+	return nooks_test_entry_inner(x) + 100;
+}
+
+struct nooks_gate_desc nooks_test_desc_self = {
+	.target = (unsigned long)nooks_test_drv_self,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_self, nooks_test_desc_self, nooks_xpc_entry);
+
+/* Driver code calling kernel functions through exit stubs. */
+
+static char nooks_test_buf[128];
+
+static long nooks_test_drv_calls_kernel(long x)
+{
+	nooks_seen.driver_calls++;
+	nooks_test_exit_snprintf(nooks_test_buf, sizeof(nooks_test_buf),
+				 "%ld %d %d %d %d %d %d %d %d %s", x, 2, 3, 4,
+				 5, 6, 7, 8, 9, "ten");
+	return nooks_test_exit_add8(x, 2, 3, 4, 5, 6, 7, 8);
+}
+
+struct nooks_gate_desc nooks_test_desc_calls_kernel = {
+	.target = (unsigned long)nooks_test_drv_calls_kernel,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_calls_kernel, nooks_test_desc_calls_kernel,
+		nooks_xpc_entry);
+
+/* === Kernel side: functions the driver reaches through exit stubs === */
+
+static int nooks_test_kern_reenter(int x)
+{
+	nooks_seen.preempt_kernel = preempt_count();
+	nooks_seen.frame_kernel = nooks_xpc_current();
+	return nooks_test_entry_inner(x) + 10;
+}
+
+struct nooks_gate_desc nooks_test_desc_reenter = {
+	.target = (unsigned long)nooks_test_kern_reenter,
+	.kind = NOOKS_GATE_EXIT,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_reenter, nooks_test_desc_reenter, nooks_xpc_exit);
+
+static long nooks_test_kern_add8(long a, long b, long c, long d, long e,
+				 long f, long g, long h)
+{
+	nooks_seen.preempt_kernel = preempt_count();
+	return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h;
+}
+
+struct nooks_gate_desc nooks_test_desc_kern_add8 = {
+	.target = (unsigned long)nooks_test_kern_add8,
+	.kind = NOOKS_GATE_EXIT,
+	.stack_slots = 2,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_add8, nooks_test_desc_kern_add8, nooks_xpc_exit);
+
+struct nooks_gate_desc nooks_test_desc_snprintf = {
+	.target = (unsigned long)snprintf,
+	.kind = NOOKS_GATE_EXIT,
+	.stack_slots = NOOKS_MAX_STACK_SLOTS,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_snprintf, nooks_test_desc_snprintf, nooks_xpc_exit);
+
+/* === Tests === */
+
+static int nooks_xpc_test_init(struct kunit *test)
+{
+	struct nooks_domain *d = nooks_domain_create("kunit_xpc");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_ASSERT_EQ(test, nooks_domain_bind_module(d, "kunit_xpc"), 0);
+	WRITE_ONCE(nooks_test_manifest.domain, (unsigned long)d);
+	memset(&nooks_seen, 0, sizeof(nooks_seen));
+	test->priv = d;
+	return 0;
+}
+
+static void nooks_xpc_test_exit(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	WRITE_ONCE(nooks_test_manifest.domain, 0);
+	nooks_domain_unbind_module(d);
+	nooks_domain_destroy(d);
+	nooks_domain_put(d);
+}
+
+static void nooks_test_entry_args(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+	long r;
+
+	r = nooks_test_entry_add8(1, 2, 3, 4, 5, 6, 7, 8);
+	KUNIT_EXPECT_EQ(test, r, 1L + 4 + 9 + 16 + 25 + 36 + 49 + 64);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 1);
+	/* Driver code runs with preemption off, under its entry frame. */
+	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_driver, base + 1);
+	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_driver);
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver->kind,
+			(u32)NOOKS_XPC_ENTRY);
+	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver->domain, d);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 0ULL);
+	/* Everything undone on the way out. */
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+static void nooks_test_exit_args(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+	long r;
+
+	r = nooks_test_entry_calls_kernel(1);
+	KUNIT_EXPECT_EQ(test, r, 1L + 4 + 9 + 16 + 25 + 36 + 49 + 64);
+	/* Varargs with four arguments on the stack. */
+	KUNIT_EXPECT_STREQ(test, nooks_test_buf, "1 2 3 4 5 6 7 8 9 ten");
+	/* The kernel callee gets the caller's preemption state back. */
+	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_kernel, base);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 2ULL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+static void nooks_test_nesting(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+
+	/* kernel -> outer (driver) -> reenter (kernel) -> inner (driver) */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_outer(5), (6 * 2 + 10) + 1);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 2);
+	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_kernel, base);
+	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_kernel);
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_kernel->kind,
+			(u32)NOOKS_XPC_EXIT);
+	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_kernel->prev);
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_kernel->prev->kind,
+			(u32)NOOKS_XPC_ENTRY);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 2ULL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+static void nooks_test_fast_path(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	/* The driver calling itself through a stub crosses nothing. */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_self(3), 3 * 2 + 100);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 2);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+static void nooks_test_failed_domain(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_ASSERT_EQ(test, nooks_domain_set_state(d, NOOKS_STATE_FAILED), 0);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_add8(1, 2, 3, 4, 5, 6, 7, 8),
+			(long)-EIO);
+	KUNIT_EXPECT_NULL(test, nooks_test_entry_ptr());
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 0ULL);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	/* Back to live through the lifecycle, for the exit handler. */
+	KUNIT_ASSERT_EQ(test, nooks_domain_set_state(d, NOOKS_STATE_RECOVERING), 0);
+	KUNIT_ASSERT_EQ(test, nooks_domain_set_state(d, NOOKS_STATE_LIVE), 0);
+	KUNIT_EXPECT_PTR_EQ(test, nooks_test_entry_ptr(), (void *)&nooks_seen);
+}
+
+static void nooks_test_unbound(struct kunit *test)
+{
+	/* A module gone from its domain: late calls get the failure value. */
+	WRITE_ONCE(nooks_test_manifest.domain, 0);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_outer(1), -EIO);
+	KUNIT_EXPECT_NULL(test, nooks_test_entry_ptr());
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 0);
+}
+
+static void nooks_test_failure_values(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, nooks_xpc_ret_failure(NOOKS_RET_INT),
+			(unsigned long)-EIO);
+	KUNIT_EXPECT_EQ(test, nooks_xpc_ret_failure(NOOKS_RET_PTR), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_xpc_ret_failure(NOOKS_RET_BOOL), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_xpc_ret_failure(NOOKS_RET_VOID), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_xpc_ret_failure(NOOKS_RET_UNKNOWN), 0UL);
+}
+
+static struct kunit_case nooks_xpc_test_cases[] = {
+	KUNIT_CASE(nooks_test_entry_args),
+	KUNIT_CASE(nooks_test_exit_args),
+	KUNIT_CASE(nooks_test_nesting),
+	KUNIT_CASE(nooks_test_fast_path),
+	KUNIT_CASE(nooks_test_failed_domain),
+	KUNIT_CASE(nooks_test_unbound),
+	KUNIT_CASE(nooks_test_failure_values),
+	{}
+};
+
+static struct kunit_suite nooks_xpc_test_suite = {
+	.name = "nooks_xpc",
+	.init = nooks_xpc_test_init,
+	.exit = nooks_xpc_test_exit,
+	.test_cases = nooks_xpc_test_cases,
+};
+
+kunit_test_suite(nooks_xpc_test_suite);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The fake driver's stubs of xpc_test.c, defined in assembly there: each
+ * enters nooks_xpc_entry or nooks_xpc_exit as a rewritten driver's would.
+ */
+#ifndef _NOOKS_XPC_TEST_H
+#define _NOOKS_XPC_TEST_H
+
+#include <linux/types.h>
+
+long nooks_test_entry_add8(long a, long b, long c, long d, long e, long f,
+			   long g, long h);
+void *nooks_test_entry_ptr(void);
+int nooks_test_exit_reenter(int x);
+int nooks_test_entry_inner(int x);
+int nooks_test_entry_outer(int x);
+int nooks_test_entry_self(int x);
+long nooks_test_exit_add8(long a, long b, long c, long d, long e, long f,
+			  long g, long h);
+int nooks_test_exit_snprintf(char *buf, size_t size, const char *fmt, ...);
+long nooks_test_entry_calls_kernel(long x);
+
+#endif /* _NOOKS_XPC_TEST_H */
