@@ -10,7 +10,7 @@ KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 PWD := $(CURDIR)
 
-.PHONY: all module nooksctl kunit-module check demo sparse style clean deps kdir
+.PHONY: all module nooksctl test-modules kunit-module check demo sparse style clean deps kdir
 
 all: module nooksctl
 
@@ -25,6 +25,10 @@ module: kdir
 
 nooksctl:
 	$(MAKE) -C tools/nooksctl
+
+# Modules the end-to-end tests load in VMs (never on this machine).
+test-modules: kdir
+	$(MAKE) -C $(KDIR) M=$(PWD)/tests/modules modules
 
 # nooks.ko and nooks_kunit.ko for the KUnit test kernel, built from a copy
 # of the sources so its objects never mix with the stock build's.
@@ -49,5 +53,6 @@ demo: deps all
 
 clean:
 	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD) clean
+	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD)/tests/modules clean
 	$(MAKE) -C tools/nooksctl clean
 	rm -rf build

@@ -24,14 +24,26 @@ static_assert(offsetof(struct nooks_xpc_frame, rdx_ret) == NOOKS_XPC_RDX_RET);
 static_assert(offsetof(struct nooks_xpc_frame, manifest) == NOOKS_XPC_MANIFEST);
 static_assert(offsetof(struct nooks_xpc_frame, desc) == NOOKS_XPC_DESC);
 static_assert(offsetof(struct nooks_xpc_frame, rbp) == NOOKS_XPC_RBP);
+static_assert(offsetof(struct nooks_xpc_frame, ret) == NOOKS_XPC_RET);
 static_assert(sizeof(struct nooks_xpc_frame) == NOOKS_XPC_FRAME_SIZE);
-static_assert(NOOKS_XPC_FRAME_SIZE % 16 == 8);
+/* The return address leaves %rsp at 8 mod 16; the pushes add 48. */
+static_assert((8 + 48 + NOOKS_XPC_FRAME_SIZE) % 16 == 8);
 static_assert(offsetof(struct nooks_gate_desc, target) == NOOKS_DESC_TARGET);
 static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 	      NOOKS_DESC_STACK_SLOTS);
 
-/* Innermost crossing of each CPU; see domains/xpc.h. */
+/* Innermost entry frame of the driver code each CPU runs; see xpc.h. */
 DEFINE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
+
+/*
+ * The interrupt context code runs in. Driver code interrupted on this CPU
+ * stays the innermost entry while the interrupt's kernel code runs, but
+ * that kernel code calling into the domain must cross.
+ */
+static __always_inline u32 nooks_xpc_context(void)
+{
+	return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
+}
 
 /*
  * The gates are exported from C so that genksyms gives them CRCs: Debian's
@@ -49,27 +61,29 @@ static struct nooks_domain *nooks_xpc_domain(struct nooks_xpc_frame *f)
  * nooks_xpc_enter() - start a kernel->driver crossing
  * @f: the entry gate's frame
  *
- * Return: 0 to cross; 1 when this CPU already runs the same domain's
- * code (a driver calling itself through a stored pointer: a plain call);
- * -1 when the domain is not live and the caller must get the failure
- * value.
+ * Return: 0 to cross; 1 when the caller is the same domain's code (a
+ * driver calling itself through a stored pointer: a plain call); -1 when
+ * the domain is not live and the caller must get the failure value.
  */
 notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 {
 	struct nooks_domain *d = nooks_xpc_domain(f);
 	struct nooks_xpc_frame *cur;
+	u32 context;
 
 	if (unlikely(!d || READ_ONCE(d->state) != NOOKS_STATE_LIVE))
 		return -1;
 	preempt_disable();
 	cur = this_cpu_read(nooks_xpc_cur);
-	if (cur && cur->kind == NOOKS_XPC_ENTRY && cur->domain == d) {
+	context = nooks_xpc_context();
+	if (cur && cur->domain == d && cur->context == context) {
 		preempt_enable();
 		return 1;
 	}
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;
 	f->domain = d;
+	f->context = context;
 	f->prev = cur;
 	this_cpu_write(nooks_xpc_cur, f);
 	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
@@ -125,16 +139,18 @@ notrace int nooks_xpc_out(struct nooks_xpc_frame *f)
 	f->kind = NOOKS_XPC_EXIT;
 	f->domain = d;
 	f->flags = 0;
+	f->prev = NULL;
 	/*
 	 * Driver code reached without an entry gate (nothing of ours holds
-	 * preemption) only counts; otherwise give the kernel back the
-	 * caller's preemption state.
+	 * preemption) only counts. Otherwise the caller's entry frame leaves
+	 * this CPU while the kernel runs, and the kernel gets the caller's
+	 * preemption state back.
 	 */
-	if (!cur || cur->kind != NOOKS_XPC_ENTRY)
+	if (!cur || cur->context != nooks_xpc_context())
 		return 0;
 	f->flags = NOOKS_XPC_ENTERED;
 	f->prev = cur;
-	this_cpu_write(nooks_xpc_cur, f);
+	this_cpu_write(nooks_xpc_cur, cur->prev);
 	preempt_enable();
 	return 0;
 }
@@ -142,22 +158,40 @@ notrace int nooks_xpc_out(struct nooks_xpc_frame *f)
 /**
  * nooks_xpc_back() - end a driver->kernel crossing: driver code resumes
  * @f: the exit gate's frame
+ *
+ * The task may have slept and resumed on another CPU: the entry frame
+ * goes on top of this CPU's chain.
  */
 notrace void nooks_xpc_back(struct nooks_xpc_frame *f)
 {
+	struct nooks_xpc_frame *entry = f->prev;
+
 	if (!(f->flags & NOOKS_XPC_ENTERED))
 		return;
 	preempt_disable();
-	this_cpu_write(nooks_xpc_cur, f->prev);
+	entry->prev = this_cpu_read(nooks_xpc_cur);
+	this_cpu_write(nooks_xpc_cur, entry);
 }
 
 /**
- * nooks_xpc_current() - this CPU's innermost crossing frame
+ * nooks_xpc_current() - the entry frame of the driver code this CPU runs
  *
- * Return: the frame, or NULL outside any crossing.
+ * Return: the frame, or NULL when this CPU runs no driver code.
  */
 struct nooks_xpc_frame *nooks_xpc_current(void)
 {
 	return this_cpu_read(nooks_xpc_cur);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_xpc_current, NOOKS_INTERNAL);
+
+/**
+ * nooks_xpc_cpu_frame() - the innermost entry frame of a CPU, for tests
+ * @cpu: the CPU
+ *
+ * Return: the frame, or NULL.
+ */
+struct nooks_xpc_frame *nooks_xpc_cpu_frame(int cpu)
+{
+	return READ_ONCE(per_cpu(nooks_xpc_cur, cpu));
+}
+EXPORT_SYMBOL_NS_GPL(nooks_xpc_cpu_frame, NOOKS_INTERNAL);

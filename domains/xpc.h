@@ -3,14 +3,16 @@
  * Cross-domain calls (XPC): the crossing frame each gate keeps on the
  * stack, and the C halves of the gates in arch/x86/gate.S.
  *
- * Each CPU has a current frame: the innermost crossing it is running
- * under. An entry gate (kernel calls driver) links its frame, disables
- * preemption for as long as driver code runs, and unlinks on return. An
- * exit gate (driver calls kernel) links its frame and gives the kernel
- * back the preemption state of the caller, so sleeping calls sleep; on
- * return it takes it again, on whatever CPU it resumed on. Every change
- * saves the previous value in a frame on the task's own stack, so the
- * chain stays right across sleeps, migration and interrupts.
+ * Each CPU has a chain of the entry frames of the driver code it is
+ * running right now: the innermost is the code that runs, the others were
+ * interrupted by it on this CPU. An entry gate (kernel calls driver)
+ * pushes its frame and disables preemption for as long as driver code
+ * runs; it pops the frame on return. An exit gate (driver calls kernel)
+ * pops the entry frame of its caller and gives the kernel back the
+ * caller's preemption state, so sleeping calls sleep; on return it takes
+ * preemption again and pushes the entry frame on whatever CPU the task
+ * resumed on. So a chain never holds a frame of a task that is not
+ * running on that CPU: nothing points into a stack that may be gone.
  *
  * The frame layout is shared with the assembly: keep the offsets below
  * and the struct in step (static_assert in xpc.c).
@@ -31,7 +33,8 @@
 #define NOOKS_XPC_MANIFEST	64
 #define NOOKS_XPC_DESC		72
 #define NOOKS_XPC_RBP		80
-#define NOOKS_XPC_FRAME_SIZE	120	/* keeps the stack 16-byte aligned */
+#define NOOKS_XPC_RET		112
+#define NOOKS_XPC_FRAME_SIZE	128
 
 /* Offsets in struct nooks_gate_desc (include/uapi/nooks_module.h). */
 #define NOOKS_DESC_TARGET	0
@@ -64,11 +67,17 @@ struct nooks_xpc_frame {
 	struct nooks_gate_desc *desc;		/* %r11 from the stub */
 	u64 rbp;			/* the gate's frame: where to unwind */
 	/* filled by the C half */
-	struct nooks_xpc_frame *prev;	/* outer frame of this CPU */
+	/*
+	 * entry: the frame it interrupted on this CPU; exit: the entry
+	 * frame of the driver code that called it
+	 */
+	struct nooks_xpc_frame *prev;
 	struct nooks_domain *domain;
 	u32 kind;			/* enum nooks_xpc_kind */
 	u32 flags;
-	u64 pad;
+	u64 ret;			/* return address into the caller */
+	u32 context;			/* entry: interrupt context it runs in */
+	u32 pad;
 };
 
 DECLARE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
@@ -85,6 +94,7 @@ int nooks_xpc_out(struct nooks_xpc_frame *f);
 void nooks_xpc_back(struct nooks_xpc_frame *f);
 
 struct nooks_xpc_frame *nooks_xpc_current(void);
+struct nooks_xpc_frame *nooks_xpc_cpu_frame(int cpu);
 unsigned long nooks_xpc_ret_failure(unsigned int ret_class);
 
 #endif /* __ASSEMBLY__ */

@@ -14,6 +14,14 @@ NOOKS_IN_DOMAIN(__x86_return_thunk, "each ret of the driver; patched by the kern
 NOOKS_IN_DOMAIN_PREFIX(__x86_indirect_thunk_, "retpoline of each indirect call")
 NOOKS_IN_DOMAIN(__fentry__, "ftrace call site, patched by the kernel")
 NOOKS_IN_DOMAIN(__stack_chk_fail, "stack protector; its report is a fault of the domain")
+/*
+ * preempt_enable()'s static call: a thunk that must preserve every
+ * register, which a gate would not. Driver code runs under an entry gate
+ * that holds a preemption count, so the count never reaches zero there
+ * and the thunk is never taken.
+ */
+NOOKS_IN_DOMAIN(__SCT__preempt_schedule, "preserves all registers; not taken in a domain")
+NOOKS_IN_DOMAIN(__SCT__preempt_schedule_notrace, "preserves all registers; not taken in a domain")
 /* Pure helpers: they only touch memory the driver names. */
 NOOKS_IN_DOMAIN(memcpy, "copies between buffers the driver names")
 NOOKS_IN_DOMAIN(memset, "fills a buffer the driver names")

@@ -13,6 +13,7 @@
  *	  return address into the caller    8(%rbp)
  *	  caller's %rbp                      (%rbp)
  *	  %rbx %r12 %r13 %r14 %r15         -40(%rbp)
+ *	  (the frame's size keeps %rsp 16-byte aligned at the call)
  *	  struct nooks_xpc_frame           -40-FRAME_SIZE(%rbp)
  *	  copied stack arguments             (%rsp)
  *
@@ -60,6 +61,8 @@
 	movq	%r10, NOOKS_XPC_MANIFEST(%rsp)
 	movq	%r11, NOOKS_XPC_DESC(%rsp)
 	movq	%rbp, NOOKS_XPC_RBP(%rsp)
+	movq	8(%rbp), %r10
+	movq	%r10, NOOKS_XPC_RET(%rsp)
 .endm
 
 .macro EPILOGUE

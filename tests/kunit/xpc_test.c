@@ -8,8 +8,10 @@
  * preemption state on each side, the frame chain and the counters.
  */
 #include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 
 #include "../../core/domain.h"
 #include "../../domains/xpc.h"
@@ -39,7 +41,9 @@ static struct {
 	int preempt_driver;	/* preempt_count() in driver code */
 	int preempt_kernel;	/* preempt_count() in kernel code */
 	struct nooks_xpc_frame *frame_driver;
+	struct nooks_xpc_frame *frame_driver_after; /* after an exit call */
 	struct nooks_xpc_frame *frame_kernel;
+	int cpu_before, cpu_after;
 	int driver_calls;
 } nooks_seen;
 
@@ -95,8 +99,13 @@ NOOKS_TEST_STUB(nooks_test_entry_inner, nooks_test_desc_inner, nooks_xpc_entry);
 
 static int nooks_test_drv_outer(int x)
 {
+	int r;
+
 	nooks_seen.driver_calls++;
-	return nooks_test_exit_reenter(x + 1) + 1;
+	nooks_seen.frame_driver = nooks_xpc_current();
+	r = nooks_test_exit_reenter(x + 1) + 1;
+	nooks_seen.frame_driver_after = nooks_xpc_current();
+	return r;
 }
 
 struct nooks_gate_desc nooks_test_desc_outer = {
@@ -144,7 +153,51 @@ struct nooks_gate_desc nooks_test_desc_calls_kernel = {
 NOOKS_TEST_STUB(nooks_test_entry_calls_kernel, nooks_test_desc_calls_kernel,
 		nooks_xpc_entry);
 
+/* Driver code whose kernel call sleeps and resumes on another CPU. */
+static int nooks_test_drv_migrate(int x)
+{
+	int r;
+
+	nooks_seen.driver_calls++;
+	nooks_seen.frame_driver = nooks_xpc_current();
+	r = nooks_test_exit_migrate(x);
+	nooks_seen.frame_driver_after = nooks_xpc_current();
+	nooks_seen.preempt_driver = preempt_count();
+	return r;
+}
+
+struct nooks_gate_desc nooks_test_desc_migrate = {
+	.target = (unsigned long)nooks_test_drv_migrate,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_migrate, nooks_test_desc_migrate,
+		nooks_xpc_entry);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
+
+static int nooks_test_kern_migrate(int x)
+{
+	int cpu = raw_smp_processor_id();
+	unsigned int other = cpumask_any_but(cpu_online_mask, cpu);
+
+	nooks_seen.cpu_before = cpu;
+	nooks_seen.frame_kernel = nooks_xpc_current();
+	if (other < nr_cpu_ids)
+		set_cpus_allowed_ptr(current, cpumask_of(other));
+	nooks_seen.cpu_after = raw_smp_processor_id();
+	return x + 1;
+}
+
+struct nooks_gate_desc nooks_test_desc_kern_migrate = {
+	.target = (unsigned long)nooks_test_kern_migrate,
+	.kind = NOOKS_GATE_EXIT,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_migrate, nooks_test_desc_kern_migrate,
+		nooks_xpc_exit);
 
 static int nooks_test_kern_reenter(int x)
 {
@@ -257,16 +310,47 @@ static void nooks_test_nesting(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_test_entry_outer(5), (6 * 2 + 10) + 1);
 	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 2);
 	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_kernel, base);
-	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_kernel);
-	KUNIT_EXPECT_EQ(test, nooks_seen.frame_kernel->kind,
-			(u32)NOOKS_XPC_EXIT);
-	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_kernel->prev);
-	KUNIT_EXPECT_EQ(test, nooks_seen.frame_kernel->prev->kind,
+	/* While the kernel runs, the driver's entry frame is off the CPU... */
+	KUNIT_EXPECT_NULL(test, nooks_seen.frame_kernel);
+	/* ...and back on when driver code resumes. */
+	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_driver);
+	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver_after,
+			    nooks_seen.frame_driver);
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver->kind,
 			(u32)NOOKS_XPC_ENTRY);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 2ULL);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
 	KUNIT_EXPECT_EQ(test, preempt_count(), base);
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+/*
+ * A kernel call that sleeps and resumes on another CPU: driver code gets
+ * its frame and preemption state back there, and no CPU keeps a pointer
+ * into the call's stack afterwards (the bug a stale per-CPU frame caused
+ * when null_blk's init slept and migrated).
+ */
+static void nooks_test_migration(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int base, cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	base = preempt_count();
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_migrate(41), 42);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_NE(test, nooks_seen.cpu_before, nooks_seen.cpu_after);
+	KUNIT_EXPECT_NULL(test, nooks_seen.frame_kernel);
+	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_driver);
+	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver_after,
+			    nooks_seen.frame_driver);
+	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_driver, base + 1);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_NULL(test, nooks_xpc_cpu_frame(cpu));
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
 }
 
 static void nooks_test_fast_path(struct kunit *test)
@@ -320,6 +404,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_entry_args),
 	KUNIT_CASE(nooks_test_exit_args),
 	KUNIT_CASE(nooks_test_nesting),
+	KUNIT_CASE(nooks_test_migration),
 	KUNIT_CASE(nooks_test_fast_path),
 	KUNIT_CASE(nooks_test_failed_domain),
 	KUNIT_CASE(nooks_test_unbound),

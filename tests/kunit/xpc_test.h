@@ -19,5 +19,7 @@ long nooks_test_exit_add8(long a, long b, long c, long d, long e, long f,
 			  long g, long h);
 int nooks_test_exit_snprintf(char *buf, size_t size, const char *fmt, ...);
 long nooks_test_entry_calls_kernel(long x);
+int nooks_test_entry_migrate(int x);
+int nooks_test_exit_migrate(int x);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -523,7 +523,7 @@ out:
 }
 
 static int domain_change(int argc, char **argv, const char *verb,
-			 uint8_t cmd, const char *done)
+			 uint8_t cmd, const char *done, bool load)
 {
 	struct nlmsghdr *nlh;
 	const char *name;
@@ -537,6 +537,8 @@ static int domain_change(int argc, char **argv, const char *verb,
 
 	nlh = nl_msg(&nl, cmd);
 	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
+	if (load)
+		mnl_attr_put(nlh, NOOKS_A_DOMAIN_LOAD, 0, NULL);
 	err = nl_do(&nl, nlh, NULL, NULL);
 	if (err)
 		report(&nl, err, cmd, verb, name);
@@ -553,16 +555,29 @@ static int domain_change(int argc, char **argv, const char *verb,
 	return 0;
 }
 
+/*
+ * "--load" reserves the domain for the next module of its name: the
+ * kernel then refuses that module unless nooksctl rewrote it.
+ */
 int do_domain_create(int argc, char **argv)
 {
-	return domain_change(argc, argv, "create", NOOKS_CMD_DOMAIN_NEW,
-			     "created");
+	bool load = false;
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--load"))
+			load = true;
+		else
+			argv[n++] = argv[i];
+	}
+	return domain_change(n, argv, "create", NOOKS_CMD_DOMAIN_NEW,
+			     "created", load);
 }
 
 int do_domain_destroy(int argc, char **argv)
 {
 	return domain_change(argc, argv, "destroy", NOOKS_CMD_DOMAIN_DEL,
-			     "destroyed");
+			     "destroyed", false);
 }
 
 /* Help is text even with -j: it is for people, not for scripts. */
@@ -576,7 +591,10 @@ int do_domain_help(int argc, char **argv)
 	       "Commands:\n"
 	       "  list              list all domains (the default COMMAND)\n"
 	       "  show NAME         show the state, counters and objects of NAME\n"
-	       "  create NAME       create an empty domain NAME\n"
+	       "  create NAME [--load]\n"
+	       "                    create an empty domain NAME; with --load, reserve\n"
+	       "                    it for the next module named NAME, which the\n"
+	       "                    kernel then refuses unless nooksctl rewrote it\n"
 	       "  destroy NAME      destroy domain NAME; no module may be bound to it\n"
 	       "  help              print this help\n"
 	       "\n"

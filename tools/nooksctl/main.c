@@ -2,12 +2,11 @@
 /*
  * nooksctl: control Nooks isolation domains over generic netlink.
  *
- * The layout follows bpftool: options first (getopt also takes them
+ * The layout follows bpftool: options first (they are also taken
  * after the command), then a table of commands per level matched by
  * unique prefix, with "help" at every level.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +147,9 @@ static const struct cmd cmds[] = {
 	{ "help",	do_help },
 	{ "version",	do_version },
 	{ "domain",	do_domain },
+	{ "load",	do_load },
+	{ "unload",	do_unload },
+	{ "check",	do_check },
 	{ "list",	do_domain_list },
 	{ "show",	do_domain_show },
 	{ "create",	do_domain_create },
@@ -174,6 +176,13 @@ static int do_help(int argc, char **argv)
 	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	       "\n"
 	       "Commands:\n"
+	       "  load MODULE|PATH [-- PARAMS]\n"
+	       "                    load a driver module, rewritten, into a new domain\n"
+	       "                    named after it (its dependencies load natively)\n"
+	       "  unload DOMAIN     unload the domain's module and destroy the domain\n"
+	       "  check MODULE|PATH report how each import of a module would be handled:\n"
+	       "                    typed, generic (crosses a gate), in-domain, data or\n"
+	       "                    unsupported; fails if the module cannot be isolated\n"
 	       "  list              list all domains (same as 'domain list')\n"
 	       "  show NAME         show one domain (same as 'domain show NAME')\n"
 	       "  create NAME       create a domain (same as 'domain create NAME')\n"
@@ -193,60 +202,125 @@ static int do_help(int argc, char **argv)
 	       "\n"
 	       "Commands may be shortened to a unique prefix ('dom' for 'domain').\n"
 	       "Domain commands need root (CAP_NET_ADMIN) and the nooks module\n"
-	       "(insmod nooks.ko).\n"
+	       "(insmod nooks.ko); load and unload need CAP_SYS_MODULE too. check\n"
+	       "needs neither; it reads prototypes from /sys/kernel/btf/vmlinux or\n"
+	       "$NOOKS_VMLINUX_BTF.\n"
 	       "Exit status is 0 on success and 1 on any error, bad usage included;\n"
 	       "the error is one line on stderr that starts with 'nooksctl: '.\n",
 	       bin_name, bin_name);
 	return 0;
 }
 
-static void report_bad_option(char **argv)
-{
-	const char *arg = argv[optind - 1];
+/* Options that belong to a command, passed to it as they are. */
+static const char *const command_options[] = {
+	"--load",
+	NULL
+};
 
-	if (!optopt)
-		p_err("unknown option '%s' (see 'nooksctl help')", arg);
-	else if (strchr("hjpV", optopt))
-		p_err("option '%s' takes no value (see 'nooksctl help')", arg);
-	else
-		p_err("unknown option '-%c' (see 'nooksctl help')", optopt);
+static bool is_command_option(const char *arg)
+{
+	const char *const *o;
+
+	for (o = command_options; *o; o++) {
+		size_t len = strlen(*o);
+
+		if (!strncmp(arg, *o, len) && (!arg[len] || arg[len] == '='))
+			return true;
+	}
+	return false;
+}
+
+static int global_option(char c)
+{
+	switch (c) {
+	case 'p':
+		pretty_output = true;
+		json_output = true;
+		return 0;
+	case 'j':
+		json_output = true;
+		return 0;
+	case 'h':
+	case 'V':
+		return c;
+	}
+	p_err("unknown option '-%c' (see 'nooksctl help')", c);
+	return -1;
+}
+
+/*
+ * Take the global options out of argv, wherever they are ("nooksctl list
+ * -j" works), and leave the rest in order: command words, command options
+ * and everything after "--" (which is dropped, as getopt does), taken as
+ * it is.
+ */
+static int parse_global_options(int *argcp, char **argv, bool *help,
+				bool *version)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} longs[] = {
+		{ "--json", 'j' }, { "--pretty", 'p' },
+		{ "--help", 'h' }, { "--version", 'V' },
+	};
+	int argc = *argcp, i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *flags = a + 1;
+		char one[2] = { 0 };
+		size_t k;
+		int r;
+
+		if (!strcmp(a, "--")) {
+			while (++i < argc)
+				argv[n++] = argv[i];
+			break;
+		}
+		if (a[0] != '-' || !a[1] || is_command_option(a)) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (a[1] == '-') {
+			for (k = 0; k < ARRAY_SIZE(longs); k++)
+				if (!strcmp(a, longs[k].name))
+					break;
+			if (k == ARRAY_SIZE(longs)) {
+				if (strchr(a, '='))
+					p_err("option '%s' takes no value (see 'nooksctl help')",
+					      a);
+				else
+					p_err("unknown option '%s' (see 'nooksctl help')",
+					      a);
+				return -1;
+			}
+			one[0] = longs[k].c;
+			flags = one;
+		}
+		for (; *flags; flags++) {
+			r = global_option(*flags);
+			if (r < 0)
+				return -1;
+			if (r == 'h')
+				*help = true;
+			else if (r == 'V')
+				*version = true;
+		}
+	}
+	argv[n] = NULL;
+	*argcp = n;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json",	no_argument,	NULL,	'j' },
-		{ "pretty",	no_argument,	NULL,	'p' },
-		{ "help",	no_argument,	NULL,	'h' },
-		{ "version",	no_argument,	NULL,	'V' },
-		{ NULL }
-	};
 	bool want_help = false, want_version = false;
-	int opt, ret;
+	int ret;
 
-	/* We print our own, one-line, message for bad options. */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "jphV", options, NULL)) >= 0) {
-		switch (opt) {
-		case 'p':
-			pretty_output = true;
-			fallthrough;
-		case 'j':
-			json_output = true;
-			break;
-		case 'h':
-			want_help = true;
-			break;
-		case 'V':
-			want_version = true;
-			break;
-		default:
-			report_bad_option(argv);
-			return 1;
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	argc--;
+	argv++;
+	if (parse_global_options(&argc, argv, &want_help, &want_version))
+		return 1;
 
 	if (json_output) {
 		json_wtr = jsonw_new(stdout);

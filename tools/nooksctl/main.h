@@ -47,6 +47,9 @@ const struct cmd *cmd_find(const struct cmd *cmds, const char *word,
 /* Fail with a usage error if any argument is left. */
 int no_more_args(int argc, char **argv, const char *usage);
 
+int do_load(int argc, char **argv);
+int do_unload(int argc, char **argv);
+int do_check(int argc, char **argv);
 int do_domain(int argc, char **argv);
 int do_domain_help(int argc, char **argv);
 int do_domain_list(int argc, char **argv);

@@ -29,6 +29,10 @@ src=$cache/linux-source-$srcver
 out=$cache/kunit-$key
 mkdir -p "$cache"
 
+# One unpack or build at a time; a second caller waits and reuses it.
+exec 9> "$cache/.lock"
+flock 9
+
 if [ ! -f "$src/.unpacked" ]; then
 	echo "kernel.sh: unpacking linux-source $srcver" >&2
 	rm -rf "$src" "$src.tmp"
@@ -77,4 +81,8 @@ done < "$fragment"
 
 run make -C "$src" O="$out" ARCH=x86_64 -j"$jobs" bzImage modules modules_prepare
 touch "$out/.built"
+# Builds for older fragments are dead weight (a few hundred MB each).
+for old in "$cache"/kunit-*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "$out"

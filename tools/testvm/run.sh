@@ -16,6 +16,8 @@
 #                                       dependencies) to ship
 #   # testvm-qemu: -device e1000,...    extra QEMU arguments
 #   # testvm-append: pti=on             extra kernel command line
+#   # testvm-ko: tests/modules/x.ko      more modules for /nooks, paths
+#                                       from the top of the tree
 #   # testvm-tools: jq                   host programs to ship, with their
 #                                       shared libraries
 #   # testvm-timeout: 300               seconds before the VM is killed
@@ -106,6 +108,9 @@ for tool in $(header tools); do
 	copy_with_libs "$path" "/bin/$tool"
 done
 
+for ko in $(header ko); do
+	kos+=("$top/$ko")
+done
 for ko in "${kos[@]}"; do
 	[ -r "$ko" ] || die "no module $ko (run make first)"
 	cp "$ko" "$root/nooks/"

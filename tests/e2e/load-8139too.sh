@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# Debian's 8139too.ko isolated, on QEMU's rtl8139. QEMU 7.2 emulates an
+# 8139C+ (revision 0x20), which 8139too refuses natively ("use 8139cp")
+# and QEMU cannot present another revision, so this checks that the
+# isolated driver behaves exactly as the native one: init and probe run
+# in the domain, the probe refuses the device with the same message, and
+# unload and 20 cycles are clean. Traffic on rtl8139 is load-8139cp.sh.
+# testvm-modules: 8139too
+# testvm-qemu: -netdev user,id=n0,restrict=on -device rtl8139,netdev=n0
+# testvm-timeout: 400
+
+refusal() {
+	dmesg | grep -o "8139too 0000:00:02.0: This .* use 8139cp" | tail -n 1
+}
+
+check "native modprobe 8139too" modprobe 8139too
+native=$(refusal)
+check_match "native 8139too refuses QEMU's 8139C+" "use 8139cp" "$native"
+check "native rmmod 8139too" rmmod 8139too
+dmesg -c > /dev/null
+
+check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "nooksctl load 8139too" nooksctl load 8139too
+check_eq "domain live" live "$(sysfs_domain 8139too state)"
+check_eq "isolated probe refuses it the same way" "$native" "$(refusal)"
+check_fails "no device bound, as natively" [ -e /sys/bus/pci/drivers/8139too/0000:00:02.0 ]
+in=$(sysfs_domain 8139too calls_in)
+check "init and probe crossed into the domain (calls_in $in)" [ "$in" -ge 2 ]
+check_crossings 8139too
+check "nooksctl unload 8139too" nooksctl unload 8139too
+check_fails "module gone" [ -e /sys/module/8139too ]
+check_isolated_cycles 8139too 20
+check "rmmod nooks" rmmod nooks

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nooksctl load, unload and check: run an unmodified driver module in a
+ * domain. load finds the module (libkmod), loads its dependencies
+ * normally, rewrites it in memory (rewrite.c) with prototypes from BTF
+ * (btf.c) and the symbol versions of nooks.ko's gates (asked from the
+ * running nooks.ko), creates the domain the module notifier binds it to,
+ * and loads the result from a memfd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+#include <linux/genetlink.h>
+
+#include <nooks.h>
+
+#include "btf.h"
+#include "main.h"
+#include "netlink.h"
+#include "rewrite.h"
+
+/* === Finding and reading the module === */
+
+struct ko_file {
+	char *path;
+	void *data;
+	size_t size;
+};
+
+static void ko_file_free(struct ko_file *ko)
+{
+	free(ko->path);
+	free(ko->data);
+	memset(ko, 0, sizeof(*ko));
+}
+
+static int read_file(const char *path, struct ko_file *ko)
+{
+	struct stat st;
+	ssize_t n;
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		p_err("%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	ko->size = st.st_size;
+	ko->data = malloc(ko->size ? ko->size : 1);
+	if (!ko->data) {
+		p_err("out of memory reading %s", path);
+		close(fd);
+		return -1;
+	}
+	while (done < ko->size) {
+		n = read(fd, (char *)ko->data + done, ko->size - done);
+		if (n <= 0) {
+			p_err("cannot read %s: %s", path,
+			      n ? strerror(errno) : "file shrank");
+			close(fd);
+			return -1;
+		}
+		done += n;
+	}
+	close(fd);
+	ko->path = strdup(path);
+	return ko->path ? 0 : -1;
+}
+
+static bool looks_like_path(const char *arg)
+{
+	size_t len = strlen(arg);
+
+	return strchr(arg, '/') || (len > 3 && !strcmp(arg + len - 3, ".ko"));
+}
+
+/*
+ * Find MODULE|PATH with libkmod; with load_deps, load the modules it
+ * depends on, natively.
+ */
+static int find_module(const char *arg, bool load_deps, struct ko_file *ko)
+{
+	struct kmod_list *list = NULL, *deps, *l;
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	const char *path;
+	int err = -1;
+
+	if (looks_like_path(arg) && access(arg, F_OK) == 0 && !load_deps)
+		return read_file(arg, ko);
+
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx) {
+		p_err("cannot initialise libkmod");
+		return -1;
+	}
+	if (looks_like_path(arg)) {
+		if (kmod_module_new_from_path(ctx, arg, &mod) < 0) {
+			p_err("no module file %s", arg);
+			goto out;
+		}
+	} else {
+		if (kmod_module_new_from_lookup(ctx, arg, &list) < 0 || !list) {
+			p_err("no module '%s' in /lib/modules (see modinfo %s)",
+			      arg, arg);
+			goto out;
+		}
+		mod = kmod_module_get_module(list);
+	}
+	path = kmod_module_get_path(mod);
+	if (!path) {
+		p_err("module '%s' is built into the kernel: there is nothing to isolate",
+		      kmod_module_get_name(mod));
+		goto out;
+	}
+	if (load_deps) {
+		deps = kmod_module_get_dependencies(mod);
+		kmod_list_foreach(l, deps) {
+			struct kmod_module *dep = kmod_module_get_module(l);
+			int r = kmod_module_probe_insert_module(dep,
+				KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
+				NULL);
+
+			if (r < 0) {
+				p_err("cannot load %s, which %s needs: %s",
+				      kmod_module_get_name(dep), arg,
+				      strerror(-r));
+				kmod_module_unref(dep);
+				kmod_module_unref_list(deps);
+				goto out;
+			}
+			kmod_module_unref(dep);
+		}
+		kmod_module_unref_list(deps);
+	}
+	err = read_file(path, ko);
+out:
+	if (mod)
+		kmod_module_unref(mod);
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return err;
+}
+
+/* === nooks.ko's exports and their versions === */
+
+struct export {
+	char *name;
+	uint32_t crc;
+};
+
+struct export_set {
+	struct nl_ctx *nl;
+	struct export *v;
+	size_t n;
+};
+
+static int export_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct export_set *set = data;
+	const struct nlattr *attr;
+	const char *name = NULL;
+	uint32_t crc = 0;
+	struct export *v;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case NOOKS_A_EXPORT_NAME:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+				return nl_bad_reply(set->nl, "bad export name");
+			name = mnl_attr_get_str(attr);
+			break;
+		case NOOKS_A_EXPORT_CRC:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				return nl_bad_reply(set->nl, "bad export CRC");
+			crc = mnl_attr_get_u32(attr);
+			break;
+		case NOOKS_A_EXPORT_NS:
+			/* Namespaced exports are nooks' own, not for drivers. */
+			return MNL_CB_OK;
+		}
+	}
+	if (!name)
+		return nl_bad_reply(set->nl, "export without a name");
+	v = realloc(set->v, (set->n + 1) * sizeof(*v));
+	if (!v)
+		return nl_bad_reply(set->nl, "out of memory");
+	set->v = v;
+	v[set->n].name = strdup(name);
+	if (!v[set->n].name)
+		return nl_bad_reply(set->nl, "out of memory");
+	v[set->n++].crc = crc;
+	return MNL_CB_OK;
+}
+
+static void export_set_free(struct export_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i].name);
+	free(set->v);
+}
+
+static bool export_crc(void *ctx, const char *name, uint32_t *crc)
+{
+	struct export_set *set = ctx;
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		if (!strcmp(set->v[i].name, name)) {
+			*crc = set->v[i].crc;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* === Rewriting === */
+
+struct rewrite_ctx {
+	struct nooks_btf *btf;
+	struct export_set *exports;
+};
+
+static bool rw_proto(void *ctx, const char *name, bool driver_fn,
+		     struct nooks_proto *out)
+{
+	struct rewrite_ctx *rc = ctx;
+
+	return rc->btf && nooks_btf_proto(rc->btf, name, driver_fn, out);
+}
+
+static bool rw_crc(void *ctx, const char *name, uint32_t *crc)
+{
+	struct rewrite_ctx *rc = ctx;
+
+	return export_crc(rc->exports, name, crc);
+}
+
+/*
+ * Open the vmlinux BTF and add the module's. Without BTF the rewrite
+ * still works, with conservative gates: say so once.
+ */
+static struct nooks_btf *open_btf(const struct ko_file *ko, bool quiet)
+{
+	char err[256];
+	struct nooks_btf *btf = nooks_btf_open(NULL, err, sizeof(err));
+
+	if (!btf) {
+		if (!quiet)
+			fprintf(stderr, "nooksctl: warning: %s: %s\n", err,
+				"gates copy 16 stack slots, fail with 0");
+		return NULL;
+	}
+	/*
+	 * A module without .BTF (out-of-tree builds often have none) only
+	 * loses the failure values of its own functions: check shows it.
+	 */
+	nooks_btf_add_module(btf, ko->data, ko->size, err, sizeof(err));
+	return btf;
+}
+
+/*
+ * A module built for another kernel would only be refused by the kernel
+ * with a line in its log: say which kernel it was built for.
+ */
+static int check_vermagic(const struct ko_file *ko)
+{
+	static const char key[] = "vermagic=";
+	const char *p = ko->data, *end = p + ko->size, *v;
+	struct utsname uts;
+	size_t len;
+
+	for (v = memmem(p, ko->size, key, sizeof(key) - 1); v;
+	     v = memmem(v + 1, end - v - 1, key, sizeof(key) - 1)) {
+		/* A .modinfo string starts after a NUL. */
+		if (v == p || v[-1] == '\0')
+			break;
+	}
+	if (!v || uname(&uts))
+		return 0;	/* the rewriter reports what is wrong */
+	v += sizeof(key) - 1;
+	len = strnlen(v, end - v);
+	if (len == (size_t)(end - v))
+		return 0;
+	if (strncmp(v, uts.release, strlen(uts.release)) ||
+	    (v[strlen(uts.release)] != ' ' && v[strlen(uts.release)])) {
+		p_err("%s was built for kernel '%.*s', this kernel is %s",
+		      ko->path, (int)strcspn(v, " "), v, uts.release);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Kernel functions with a register convention of their own (inputs and
+ * outputs outside the C ABI, or callers that assume no register is
+ * clobbered): a generic gate would break their callers. Those that may
+ * run inside a domain are in wrappers/in_domain.h; calling any other one
+ * makes a module impossible to isolate until a wrapper keeps the
+ * convention.
+ */
+static const char *const custom_convention[] = {
+	"__get_user_", "__put_user_", "copy_user_", "clear_page_",
+	"__x86_indirect_", "__SCT__preempt_schedule",
+};
+
+static const char custom_convention_why[] =
+	"own register convention: a generic gate would clobber its caller's registers";
+
+static void mark_custom_conventions(struct nooks_rewrite_result *res)
+{
+	size_t i, k;
+
+	for (i = 0; i < res->n_imports; i++) {
+		struct nooks_import_report *imp = &res->imports[i];
+
+		if (imp->how != NOOKS_IMPORT_GATE || !imp->calls)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(custom_convention); k++) {
+			if (!strncmp(imp->name, custom_convention[k],
+				     strlen(custom_convention[k]))) {
+				imp->unsupported = true;
+				imp->why = custom_convention_why;
+			}
+		}
+	}
+}
+
+static const struct nooks_import_report *
+first_unsupported(const struct nooks_rewrite_result *res, size_t *count)
+{
+	const struct nooks_import_report *first = NULL;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < res->n_imports; i++) {
+		if (res->imports[i].unsupported) {
+			if (!first)
+				first = &res->imports[i];
+			(*count)++;
+		}
+	}
+	return first;
+}
+
+/* === load === */
+
+static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
+			  bool load)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, cmd);
+
+	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
+	if (load)
+		mnl_attr_put(nlh, NOOKS_A_DOMAIN_LOAD, 0, NULL);
+	return nl_do(nl, nlh, NULL, NULL);
+}
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return access(path, F_OK) == 0;
+}
+
+static void finit_error(const char *modname, int err)
+{
+	switch (err) {
+	case EEXIST:
+		p_err("module %s is already loaded", modname);
+		break;
+	case ENOEXEC:
+		p_err("the kernel refused %s as a module for it (built for another kernel? see dmesg)",
+		      modname);
+		break;
+	case ENOENT:
+		p_err("%s needs a symbol this kernel does not export (see dmesg)",
+		      modname);
+		break;
+	case EINVAL:
+		p_err("the kernel refused %s (see dmesg; 'nooks:' lines say why)",
+		      modname);
+		break;
+	case EPERM:
+		p_err("not permitted: loading modules needs CAP_SYS_MODULE (run as root)");
+		break;
+	case EKEYREJECTED:
+	case EBADMSG:
+		p_err("the kernel enforces module signatures: the rewritten %s is unsigned",
+		      modname);
+		break;
+	default:
+		p_err("loading %s failed: %s (see dmesg)", modname,
+		      strerror(err));
+	}
+}
+
+static char *join_params(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int load_image(const struct nooks_rewrite_result *res,
+		      const char *params)
+{
+	size_t done = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = memfd_create(res->modname, MFD_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	while (done < res->size) {
+		n = write(fd, (const char *)res->image + done,
+			  res->size - done);
+		if (n <= 0) {
+			err = n ? errno : EIO;
+			close(fd);
+			return err;
+		}
+		done += n;
+	}
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+int do_load(int argc, char **argv)
+{
+	struct export_set exports = { 0 };
+	struct nooks_rewrite_result res = { 0 };
+	struct rewrite_ctx rc = { .exports = &exports };
+	struct nooks_rewrite_opts opts = {
+		.proto = rw_proto,
+		.crc = rw_crc,
+		.ctx = &rc,
+	};
+	const struct nooks_import_report *bad;
+	struct ko_file ko = { 0 };
+	char *params = NULL;
+	const char *arg;
+	struct nl_ctx nl;
+	char err[256];
+	size_t nbad;
+	int ret = -1, e;
+
+	if (argc < 1) {
+		p_err("missing MODULE (usage: nooksctl load MODULE|PATH [-- PARAMS])");
+		return -1;
+	}
+	/* Option parsing already took the "--" before PARAMS, if any. */
+	arg = argv[0];
+	argc--;
+	argv++;
+	if (argc && !strcmp(argv[0], "--")) {
+		argc--;
+		argv++;
+	}
+	params = join_params(argc, argv);
+	if (!params) {
+		p_err("out of memory");
+		return -1;
+	}
+
+	if (nl_open(&nl))
+		goto out_free;
+	exports.nl = &nl;
+	e = nl_dump(&nl, nl_msg(&nl, NOOKS_CMD_EXPORTS_GET), export_cb,
+		    &exports);
+	if (e) {
+		p_err("cannot ask nooks.ko for its gates: %s",
+		      nl_strerror(&nl, e));
+		goto out_nl;
+	}
+	if (find_module(arg, true, &ko))
+		goto out_nl;
+	if (check_vermagic(&ko))
+		goto out_ko;
+
+	rc.btf = open_btf(&ko, false);
+	e = nooks_rewrite(ko.data, ko.size, &opts, &res, err, sizeof(err));
+	if (e) {
+		p_err("cannot rewrite %s: %s", ko.path, err);
+		goto out_btf;
+	}
+	mark_custom_conventions(&res);
+	bad = first_unsupported(&res, &nbad);
+	if (bad) {
+		p_err("cannot isolate %s: %zu import%s no gate can handle, first %s: %s (see nooksctl check %s)",
+		      res.modname, nbad, nbad > 1 ? "s" : "", bad->name,
+		      bad->why ? bad->why : "unsupported", arg);
+		goto out_res;
+	}
+	if (module_loaded(res.modname)) {
+		p_err("module %s is already loaded (rmmod it first, or nooksctl unload %s)",
+		      res.modname, res.modname);
+		goto out_res;
+	}
+
+	e = domain_request(&nl, NOOKS_CMD_DOMAIN_NEW, res.modname, true);
+	if (e == -EEXIST) {
+		p_err("domain '%s' already exists (nooksctl domain destroy %s, or unload its module)",
+		      res.modname, res.modname);
+		goto out_res;
+	} else if (e) {
+		p_err("cannot create domain '%s': %s", res.modname,
+		      nl_strerror(&nl, e));
+		goto out_res;
+	}
+	e = load_image(&res, params);
+	if (e) {
+		finit_error(res.modname, e);
+		domain_request(&nl, NOOKS_CMD_DOMAIN_DEL, res.modname, false);
+		goto out_res;
+	}
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "domain", res.modname);
+		jsonw_string_field(json_wtr, "path", ko.path);
+		jsonw_uint_field(json_wtr, "entry_gates", res.n_entry_gates);
+		jsonw_uint_field(json_wtr, "exit_gates", res.n_exit_gates);
+		jsonw_bool_field(json_wtr, "loaded", true);
+		jsonw_end_object(json_wtr);
+	}
+	ret = 0;
+out_res:
+	nooks_rewrite_result_free(&res);
+out_btf:
+	nooks_btf_close(rc.btf);
+out_ko:
+	ko_file_free(&ko);
+out_nl:
+	export_set_free(&exports);
+	nl_close(&nl);
+out_free:
+	free(params);
+	return ret;
+}
+
+/* === unload === */
+
+int do_unload(int argc, char **argv)
+{
+	struct nl_ctx nl;
+	const char *name;
+	int e;
+
+	if (argc < 1) {
+		p_err("missing DOMAIN (usage: nooksctl unload DOMAIN)");
+		return -1;
+	}
+	name = argv[0];
+	if (no_more_args(argc - 1, argv + 1, "nooksctl unload DOMAIN"))
+		return -1;
+	if (strlen(name) >= NOOKS_NAME_MAX || strchr(name, '/')) {
+		p_err("invalid domain name '%s'", name);
+		return -1;
+	}
+	if (nl_open(&nl))
+		return -1;
+	e = domain_request(&nl, NOOKS_CMD_DOMAIN_GET, name, false);
+	if (e) {
+		if (e == -ENOENT)
+			p_err("no domain '%s' (see 'nooksctl list')", name);
+		else
+			p_err("cannot find domain '%s': %s", name,
+			      nl_strerror(&nl, e));
+		goto err;
+	}
+	/* The domain is named after its module; its exit runs in the gate. */
+	if (module_loaded(name) &&
+	    syscall(SYS_delete_module, name, O_NONBLOCK)) {
+		if (errno == EWOULDBLOCK || errno == EBUSY)
+			p_err("module %s is in use (see lsmod); stop its users first",
+			      name);
+		else if (errno == EPERM)
+			p_err("not permitted: unloading modules needs CAP_SYS_MODULE (run as root)");
+		else
+			p_err("cannot unload module %s: %s", name,
+			      strerror(errno));
+		goto err;
+	}
+	e = domain_request(&nl, NOOKS_CMD_DOMAIN_DEL, name, false);
+	if (e) {
+		p_err("module %s unloaded, but domain '%s' stays: %s", name,
+		      name, nl_strerror(&nl, e));
+		goto err;
+	}
+	nl_close(&nl);
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "domain", name);
+		jsonw_bool_field(json_wtr, "unloaded", true);
+		jsonw_end_object(json_wtr);
+	}
+	return 0;
+err:
+	nl_close(&nl);
+	return -1;
+}
+
+/* === check === */
+
+static const char *check_how(const struct nooks_import_report *imp)
+{
+	if (imp->unsupported)
+		return "unsupported";
+	switch (imp->how) {
+	case NOOKS_IMPORT_TYPED:
+		return "typed";
+	case NOOKS_IMPORT_GATE:
+		return "generic";
+	case NOOKS_IMPORT_IN_DOMAIN:
+	case NOOKS_IMPORT_NOOKS:
+		return "in-domain";
+	default:
+		return "data";
+	}
+}
+
+int do_check(int argc, char **argv)
+{
+	struct nooks_rewrite_result res = { 0 };
+	struct rewrite_ctx rc = { 0 };
+	struct nooks_rewrite_opts opts = {
+		.proto = rw_proto,
+		.ctx = &rc,
+		.analyse_only = true,
+	};
+	const struct nooks_import_report *bad;
+	struct ko_file ko = { 0 };
+	char err[256];
+	size_t i, nbad;
+	int ret = -1;
+
+	if (argc < 1) {
+		p_err("missing MODULE (usage: nooksctl check MODULE|PATH)");
+		return -1;
+	}
+	if (no_more_args(argc - 1, argv + 1, "nooksctl check MODULE|PATH"))
+		return -1;
+	if (find_module(argv[0], false, &ko))
+		return -1;
+	rc.btf = open_btf(&ko, true);
+	if (nooks_rewrite(ko.data, ko.size, &opts, &res, err, sizeof(err))) {
+		p_err("cannot analyse %s: %s", ko.path, err);
+		goto out;
+	}
+	mark_custom_conventions(&res);
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "module", res.modname);
+		jsonw_string_field(json_wtr, "path", ko.path);
+		jsonw_bool_field(json_wtr, "btf", !!rc.btf);
+		jsonw_uint_field(json_wtr, "entry_gates", res.n_entry_gates);
+		jsonw_uint_field(json_wtr, "exit_gates", res.n_exit_gates);
+		jsonw_name(json_wtr, "imports");
+		jsonw_start_array(json_wtr);
+		for (i = 0; i < res.n_imports; i++) {
+			const struct nooks_import_report *imp = &res.imports[i];
+
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", imp->name);
+			jsonw_string_field(json_wtr, "how", check_how(imp));
+			jsonw_uint_field(json_wtr, "calls", imp->calls);
+			jsonw_uint_field(json_wtr, "address_refs",
+					 imp->address_refs);
+			if (imp->unsupported && imp->why)
+				jsonw_string_field(json_wtr, "why", imp->why);
+			jsonw_end_object(json_wtr);
+		}
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("module %s (%s)\n", res.modname, ko.path);
+		printf("entry gates %u, exit gates %u, BTF %s\n",
+		       res.n_entry_gates, res.n_exit_gates,
+		       rc.btf ? "yes" : "no (set NOOKS_VMLINUX_BTF)");
+		for (i = 0; i < res.n_imports; i++) {
+			const struct nooks_import_report *imp = &res.imports[i];
+
+			printf("  %-32s %-11s", imp->name, check_how(imp));
+			if (imp->unsupported && imp->why)
+				printf(" %s", imp->why);
+			printf("\n");
+		}
+	}
+	bad = first_unsupported(&res, &nbad);
+	if (bad) {
+		p_err("%s cannot be isolated: %zu import%s no gate can handle, first %s: %s",
+		      res.modname, nbad, nbad > 1 ? "s" : "", bad->name,
+		      bad->why ? bad->why : "unsupported");
+		goto out;
+	}
+	ret = 0;
+out:
+	nooks_rewrite_result_free(&res);
+	nooks_btf_close(rc.btf);
+	ko_file_free(&ko);
+	return ret;
+}
