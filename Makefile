@@ -10,7 +10,7 @@ KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 PWD := $(CURDIR)
 
-.PHONY: all module nooksctl test-modules kunit-module check demo sparse style clean deps kdir
+.PHONY: all module nooksctl test-modules kunit-module check bench demo sparse style clean deps kdir
 
 all: module nooksctl
 
@@ -47,6 +47,10 @@ deps:
 
 check:
 	@tests/check.sh
+
+# Measurements in a guest (crossings per operation, load times); OUT=DIR.
+bench: deps all
+	@tools/testvm/bench.sh $(OUT)
 
 demo: deps all
 	@tools/testvm/demo.sh
