@@ -4,6 +4,7 @@
 # the kernel's own refusal (the host checks the console).
 # testvm-modules: dummy
 # testvm-ko: build/kunit/nooks_kunit.ko tests/modules/nooks_test_getuser.ko
+# testvm-ko: tests/modules/nooks_test_badmanifest.ko
 # testvm-timeout: 300
 
 # load_fails DESCRIPTION REGEX ARGS...: nooksctl ARGS fails with one
@@ -52,6 +53,20 @@ check_match "the kernel said why" "dummy: domain dummy waits for this module, bu
 	"$(dmesg | tail -n 5)"
 check_eq "domain still stopped" stopped "$(sysfs_domain dummy state)"
 check "domain destroy dummy" nooksctl domain destroy dummy
+
+# A module claiming a domain with a manifest that misses an import, and
+# one with a manifest that no domain waits for: the kernel refuses both.
+bad=nooks_test_badmanifest
+check "domain create $bad --load" nooksctl domain create $bad --load
+check_fails "manifest missing an import refused" insmod /nooks/$bad.ko
+check_match "the kernel named the import" \
+	"$bad: imports _printk, which nooksctl did not wrap" "$(dmesg | tail -n 5)"
+check_eq "its domain stays stopped" stopped "$(sysfs_domain $bad state)"
+check "domain destroy $bad" nooksctl domain destroy $bad
+check_fails "rewritten module with no waiting domain refused" \
+	insmod /nooks/$bad.ko
+check_match "the kernel said so" "$bad: rewritten for a nooks domain, but none waits for it" \
+	"$(dmesg | tail -n 5)"
 
 # After all that, a good load still works.
 check "load dummy" nooksctl load dummy
