@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make demo: boot the stock Debian kernel in QEMU, load nooks.ko, create a
-# domain and show its report; the guest's session is printed as it runs.
+# make demo: boot the stock Debian kernel in QEMU, load nooks.ko and run
+# Debian's e1000.ko isolated; the guest's session is printed as it runs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=$top/build/vm/demo
