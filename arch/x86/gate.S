@@ -100,6 +100,22 @@
 	CALL_NOSPEC r11
 .endm
 
+/*
+ * Back on the frame (whatever the target left in %rsp), let the C half
+ * fn undo the crossing, and return the target's %rax:%rdx.
+ */
+.macro RETURN_THROUGH fn
+	leaq	FRAME(%rbp), %rsp
+	movq	%rax, NOOKS_XPC_RAX(%rsp)
+	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
+	movq	%rsp, %rdi
+	call	\fn
+	movq	NOOKS_XPC_RAX(%rsp), %rax
+	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	EPILOGUE
+	RET
+.endm
+
 /* Kernel calls an isolated driver's function. */
 SYM_FUNC_START(nooks_xpc_entry)
 	PROLOGUE
@@ -110,15 +126,7 @@ SYM_FUNC_START(nooks_xpc_entry)
 
 	CALL_TARGET
 SYM_INNER_LABEL(nooks_xpc_entry_return, SYM_L_GLOBAL)
-	leaq	FRAME(%rbp), %rsp
-	movq	%rax, NOOKS_XPC_RAX(%rsp)
-	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
-	movq	%rsp, %rdi
-	call	nooks_xpc_leave
-	movq	NOOKS_XPC_RAX(%rsp), %rax
-	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
-	EPILOGUE
-	RET
+	RETURN_THROUGH nooks_xpc_leave
 
 .Lentry_no_crossing:
 	js	.Lentry_failed
@@ -145,13 +153,5 @@ SYM_FUNC_START(nooks_xpc_exit)
 	call	nooks_xpc_out
 
 	CALL_TARGET
-	leaq	FRAME(%rbp), %rsp
-	movq	%rax, NOOKS_XPC_RAX(%rsp)
-	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
-	movq	%rsp, %rdi
-	call	nooks_xpc_back
-	movq	NOOKS_XPC_RAX(%rsp), %rax
-	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
-	EPILOGUE
-	RET
+	RETURN_THROUGH nooks_xpc_back
 SYM_FUNC_END(nooks_xpc_exit)

@@ -36,13 +36,7 @@ echo "bench: e1000_check_cs $(avg_cs 'nooksctl check e1000' 'true')"
 
 # Crossings per ping through isolated e1000.
 check "load e1000" nooksctl load e1000
-ifc=$(ls /sys/bus/pci/drivers/e1000/*/net | head -n 1)
-ip link set "$ifc" up
-ip addr add 10.0.2.15/24 dev "$ifc"
-for i in $(seq 20); do
-	[ "$(cat /sys/class/net/"$ifc"/carrier)" = 1 ] && break
-	sleep 0.5
-done
+ifc=$(nic_up e1000)
 ping -c 2 -W 2 10.0.2.2 > /dev/null
 echo "bench: e1000_probe_ifup_crossings_in $(sysfs_domain e1000 calls_in)"
 echo "bench: e1000_probe_ifup_crossings_out $(sysfs_domain e1000 calls_out)"

@@ -15,13 +15,7 @@ nooksctl check e1000 | awk 'NR <= 2 { print; next } { n[$2]++ }
 	END { for (h in n) printf "  %-10s %d imports\n", h, n[h] }'
 say nooksctl load e1000
 say nooksctl list
-ifc=$(ls /sys/bus/pci/drivers/e1000/*/net | head -n 1)
-ip link set "$ifc" up
-ip addr add 10.0.2.15/24 dev "$ifc"
-for i in $(seq 20); do
-	[ "$(cat /sys/class/net/"$ifc"/carrier)" = 1 ] && break
-	sleep 0.5
-done
+ifc=$(nic_up e1000)
 say ping -c 3 10.0.2.2
 say nooksctl show e1000
 for f in /sys/kernel/nooks/domains/e1000/*; do

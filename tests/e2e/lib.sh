@@ -109,22 +109,31 @@ check_crossings() {
 	check "$1: calls_out > 0 ($out)" [ "${out:-0}" -gt 0 ]
 }
 
-# check_isolated_nic DRIVER: the PCI NIC driver DRIVER, isolated, brings
-# its interface up and pings the slirp gateway 10.0.2.2 (answered inside
-# QEMU); both directions cross; unload is clean; 20 cycles leak nothing.
-check_isolated_nic() {
-	local drv=$1 ifc i
-	check "insmod nooks.ko" insmod /nooks/nooks.ko
-	check "nooksctl load $drv" nooksctl load "$drv"
-	check_eq "$drv: domain live" live "$(sysfs_domain "$drv" state)"
-	ifc=$(ls /sys/bus/pci/drivers/"$drv"/*/net 2>/dev/null | head -n 1)
-	check "$drv probed an interface ($ifc)" [ -n "$ifc" ]
+# nic_up DRIVER: bring up the interface DRIVER's PCI device has, as
+# 10.0.2.15/24, wait up to 10 s for carrier, print its name
+nic_up() {
+	local ifc i
+	ifc=$(ls /sys/bus/pci/drivers/"$1"/*/net 2>/dev/null | head -n 1)
+	[ -n "$ifc" ] || return 1
 	ip link set "$ifc" up
 	ip addr add 10.0.2.15/24 dev "$ifc"
 	for i in $(seq 20); do
 		[ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ] && break
 		sleep 0.5
 	done
+	echo "$ifc"
+}
+
+# check_isolated_nic DRIVER: the PCI NIC driver DRIVER, isolated, brings
+# its interface up and pings the slirp gateway 10.0.2.2 (answered inside
+# QEMU); both directions cross; unload is clean; 20 cycles leak nothing.
+check_isolated_nic() {
+	local drv=$1 ifc
+	check "insmod nooks.ko" insmod /nooks/nooks.ko
+	check "nooksctl load $drv" nooksctl load "$drv"
+	check_eq "$drv: domain live" live "$(sysfs_domain "$drv" state)"
+	ifc=$(nic_up "$drv")
+	check "$drv probed an interface ($ifc)" [ -n "$ifc" ]
 	check "ping 10.0.2.2 through isolated $drv" ping -c 3 -W 2 10.0.2.2
 	check_crossings "$drv"
 	ip link set "$ifc" down
