@@ -16,8 +16,6 @@ struct nooks_test_manifest {
 	char strtab[64];
 };
 
-
-
 struct nooks_test_manifest __nooks_manifest __used = {
 	.m = {
 		.magic = NOOKS_MANIFEST_MAGIC,
