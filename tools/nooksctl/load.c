@@ -318,9 +318,22 @@ static int check_vermagic(const struct ko_file *ko)
  * convention.
  */
 static const char *const custom_convention[] = {
-	"__get_user_", "__put_user_", "copy_user_", "clear_page_",
-	"__x86_indirect_", "__SCT__preempt_schedule",
+	"__get_user_*", "__put_user_*", "__x86_indirect_*",
+	"__SCT__preempt_schedule*", "copy_user_generic_string",
+	"copy_user_generic_unrolled", "copy_user_enhanced_fast_string",
+	"clear_page_orig", "clear_page_rep", "clear_page_erms",
+	"clear_user_original", "clear_user_rep_good", "clear_user_erms",
 };
+
+/* A name, or a prefix when it ends with '*'. */
+static bool name_matches(const char *name, const char *pattern)
+{
+	size_t len = strlen(pattern);
+
+	if (pattern[len - 1] == '*')
+		return !strncmp(name, pattern, len - 1);
+	return !strcmp(name, pattern);
+}
 
 static const char custom_convention_why[] =
 	"own register convention: a generic gate would clobber its caller's registers";
@@ -335,8 +348,7 @@ static void mark_custom_conventions(struct nooks_rewrite_result *res)
 		if (imp->how != NOOKS_IMPORT_GATE || !imp->calls)
 			continue;
 		for (k = 0; k < ARRAY_SIZE(custom_convention); k++) {
-			if (!strncmp(imp->name, custom_convention[k],
-				     strlen(custom_convention[k]))) {
+			if (name_matches(imp->name, custom_convention[k])) {
 				imp->unsupported = true;
 				imp->why = custom_convention_why;
 			}
