@@ -60,3 +60,4 @@ clean:
 	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD)/tests/modules clean
 	$(MAKE) -C tools/nooksctl clean
 	rm -rf build
+include install.mk

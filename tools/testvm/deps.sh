@@ -15,6 +15,7 @@ pkgs=(
 	sparse python3 perl jq		# checks
 	libmnl-dev libkmod-dev libbpf-dev libelf-dev	# nooksctl
 	elfutils			# eu-elflint in the rewriter's tests
+	groff-base bash-completion	# the man page and completion tests
 )
 
 missing=()
