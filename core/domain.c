@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "../recovery/recovery.h"
 #include "domain.h"
 #include "events.h"
 #include "sysfs.h"
@@ -88,6 +89,15 @@ void nooks_domain_release(struct kobject *kobj)
 	kfree(d);
 }
 
+static void nooks_domain_fault_work(struct work_struct *work)
+{
+	struct nooks_domain *d = container_of(work, struct nooks_domain,
+					      fault_work);
+
+	nooks_event(d, NOOKS_EVENT_FAULT);
+	nooks_domain_put(d);
+}
+
 /**
  * nooks_domain_create() - create and register an empty domain
  * @name: its name (see nooks_domain_name_valid())
@@ -112,6 +122,7 @@ struct nooks_domain *nooks_domain_create(const char *name)
 		return ERR_PTR(-ENOMEM);
 	strscpy(d->name, name, sizeof(d->name));
 	INIT_LIST_HEAD(&d->node);
+	INIT_WORK(&d->fault_work, nooks_domain_fault_work);
 	spin_lock_init(&d->lock);
 	d->state = NOOKS_STATE_STOPPED;
 	d->counters = nooks_counters_alloc();
@@ -438,6 +449,32 @@ void nooks_domain_note_fault(struct nooks_domain *d, const char *report)
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_domain_note_fault, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_fail() - a fault was contained: the domain fails
+ * @d: the domain
+ * @report: one line: type, symbolized ip, address
+ *
+ * A live domain becomes failed, so every later crossing into it returns
+ * its failure value; userspace hears of it from process context.
+ *
+ * Context: any context, fault handlers included.
+ */
+void nooks_domain_fail(struct nooks_domain *d, const char *report)
+{
+	unsigned long flags;
+
+	nooks_domain_note_fault(d, report);
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->state == NOOKS_STATE_LIVE)
+		WRITE_ONCE(d->state, NOOKS_STATE_FAILED);
+	spin_unlock_irqrestore(&d->lock, flags);
+	pr_err("domain %s: %s: contained\n", d->name, report);
+	kobject_get(&d->kobj);
+	if (!nooks_recovery_queue(&d->fault_work))
+		kobject_put(&d->kobj);	/* already queued with a reference */
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_fail, NOOKS_INTERNAL);
 
 /**
  * nooks_domain_last_fault() - copy the last fault's report

@@ -8,6 +8,7 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "../include/uapi/nooks.h"
 #include "../domains/counters.h"
@@ -31,6 +32,9 @@ struct nooks_domain {
 	bool load_pending;		/* under lock; nooksctl load under way */
 	struct module *module;		/* under lock; set while bound */
 	struct nooks_manifest *manifest;	/* under lock; set while bound */
+
+	/* tells userspace of a fault, from process context; holds a ref */
+	struct work_struct fault_work;
 
 	/* lockless per-CPU counters */
 	struct nooks_counters __percpu *counters;
@@ -63,6 +67,7 @@ void nooks_domain_unbind_module(struct nooks_domain *d);
 void nooks_domain_module_name(struct nooks_domain *d, char *buf,
 			      size_t len);
 void nooks_domain_note_fault(struct nooks_domain *d, const char *report);
+void nooks_domain_fail(struct nooks_domain *d, const char *report);
 void nooks_domain_last_fault(struct nooks_domain *d, char *buf, size_t len);
 
 static __always_inline void nooks_domain_count(struct nooks_domain *d,

@@ -7,6 +7,7 @@
 #include <linux/module.h>
 
 #include "../arch/x86/arch.h"
+#include "../arch/x86/fault.h"
 #include "../recovery/recovery.h"
 #include "bind.h"
 #include "domain.h"
@@ -29,6 +30,9 @@ static int __init nooks_init(void)
 	ret = nooks_recovery_init();
 	if (ret)
 		goto err_recovery;
+	ret = nooks_fault_init();
+	if (ret)
+		goto err_fault;
 	ret = nooks_bind_init();
 	if (ret)
 		goto err_bind;
@@ -42,6 +46,8 @@ static int __init nooks_init(void)
 err_genl:
 	nooks_bind_uninit();
 err_bind:
+	nooks_fault_uninit();
+err_fault:
 	nooks_recovery_uninit();
 err_recovery:
 	nooks_domain_registry_uninit();
@@ -57,6 +63,7 @@ static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
 	nooks_bind_uninit();
+	nooks_fault_uninit();
 	nooks_recovery_uninit();
 	nooks_domain_registry_uninit();
 	nooks_sysfs_uninit();

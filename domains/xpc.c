@@ -36,16 +36,6 @@ static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 DEFINE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
 
 /*
- * The interrupt context code runs in. Driver code interrupted on this CPU
- * stays the innermost entry while the interrupt's kernel code runs, but
- * that kernel code calling into the domain must cross.
- */
-static __always_inline u32 nooks_xpc_context(void)
-{
-	return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
-}
-
-/*
  * The gates are exported from C so that genksyms gives them CRCs: Debian's
  * kernel refuses a module import without one.
  */
@@ -84,6 +74,8 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->flags = 0;
 	f->domain = d;
 	f->context = context;
+	f->preempt = preempt_count();
+	f->irqflags = arch_local_save_flags();
 	f->prev = cur;
 	this_cpu_write(nooks_xpc_cur, f);
 	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
@@ -98,6 +90,20 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 {
 	this_cpu_write(nooks_xpc_cur, f->prev);
 	preempt_enable();
+}
+
+/**
+ * nooks_xpc_unwind() - end a crossing whose driver code faulted
+ * @f: the entry gate's frame, which the fault resumed at
+ *
+ * The driver code was abandoned wherever it was: give back the
+ * preemption count and interrupt state the entry had.
+ */
+notrace void nooks_xpc_unwind(struct nooks_xpc_frame *f)
+{
+	preempt_count_set(f->preempt);
+	local_irq_restore(f->irqflags);
+	nooks_xpc_leave(f);
 }
 
 /**

@@ -34,7 +34,7 @@
 #define NOOKS_XPC_DESC		72
 #define NOOKS_XPC_RBP		80
 #define NOOKS_XPC_RET		112
-#define NOOKS_XPC_FRAME_SIZE	128
+#define NOOKS_XPC_FRAME_SIZE	144
 
 /* Offsets in struct nooks_gate_desc (include/uapi/nooks_module.h). */
 #define NOOKS_DESC_TARGET	0
@@ -46,6 +46,7 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 
 struct nooks_domain;
@@ -77,14 +78,38 @@ struct nooks_xpc_frame {
 	u32 flags;
 	u64 ret;			/* return address into the caller */
 	u32 context;			/* entry: interrupt context it runs in */
-	u32 pad;
+	u32 preempt;			/* entry: preempt_count() in the driver */
+	unsigned long irqflags;		/* entry: interrupt flags at entry */
+	u64 pad;
 };
 
 DECLARE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
 
-/* The gates, for stubs: arch/x86/gate.S. */
+/*
+ * The interrupt context code runs in. Driver code interrupted on this CPU
+ * stays the innermost entry while the interrupt's kernel code runs, but
+ * that kernel code calling into the domain must cross.
+ */
+static __always_inline u32 nooks_xpc_context(void)
+{
+	return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
+}
+
+/*
+ * The entry frame of the driver code this CPU runs in the current
+ * context, or NULL when it runs kernel code: what a fault unwinds to.
+ */
+static __always_inline struct nooks_xpc_frame *nooks_xpc_running(void)
+{
+	struct nooks_xpc_frame *f = this_cpu_read(nooks_xpc_cur);
+
+	return f && f->context == nooks_xpc_context() ? f : NULL;
+}
+
+/* The gates, for stubs, and where faults resume: arch/x86/gate.S. */
 void nooks_xpc_entry(void);
 void nooks_xpc_exit(void);
+void nooks_xpc_fault_landing(void);
 
 /* Called by the gates only. */
 int nooks_xpc_enter(struct nooks_xpc_frame *f);
@@ -92,6 +117,7 @@ void nooks_xpc_leave(struct nooks_xpc_frame *f);
 unsigned long nooks_xpc_fail_value(struct nooks_xpc_frame *f);
 int nooks_xpc_out(struct nooks_xpc_frame *f);
 void nooks_xpc_back(struct nooks_xpc_frame *f);
+void nooks_xpc_unwind(struct nooks_xpc_frame *f);
 
 struct nooks_xpc_frame *nooks_xpc_current(void);
 struct nooks_xpc_frame *nooks_xpc_cpu_frame(int cpu);

@@ -22,7 +22,11 @@
  * Not instrumented: no ftrace, no KCOV, no sanitizers (see Kbuild).
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
+#include <asm/asm.h>
 #include <asm/nospec-branch.h>
+#include <asm/orc_types.h>
+#include <asm/smap.h>
 
 #include "../../domains/xpc.h"
 
@@ -155,3 +159,17 @@ SYM_FUNC_START(nooks_xpc_exit)
 	CALL_TARGET
 	RETURN_THROUGH nooks_xpc_back
 SYM_FUNC_END(nooks_xpc_exit)
+
+/*
+ * Where a fault in driver code resumes (arch/x86/fault.c): the fault
+ * handler set %rbp to the innermost entry frame's, %rax to the failure
+ * value and, for a user address, EFLAGS.AC to pass the SMAP check. The
+ * exception table entry pointing here to here is what lets the kernel's
+ * own fixup path arrive here instead of oopsing.
+ */
+SYM_CODE_START(nooks_xpc_fault_landing)
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_BP sp_offset=16
+	ASM_CLAC
+	RETURN_THROUGH nooks_xpc_unwind
+SYM_CODE_END(nooks_xpc_fault_landing)
+	_ASM_EXTABLE(nooks_xpc_fault_landing, nooks_xpc_fault_landing)

@@ -12,6 +12,8 @@
 #include <linux/kernel.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "../../core/domain.h"
 #include "../../domains/xpc.h"
@@ -175,6 +177,45 @@ struct nooks_gate_desc nooks_test_desc_migrate = {
 NOOKS_TEST_STUB(nooks_test_entry_migrate, nooks_test_desc_migrate,
 		nooks_xpc_entry);
 
+/* Driver code that faults, in the ways a buggy driver does. */
+static int *nooks_test_bad_ptr;
+
+static int nooks_test_drv_fault_read(int x)
+{
+	nooks_seen.driver_calls++;
+	return READ_ONCE(*READ_ONCE(nooks_test_bad_ptr)) + x;
+}
+
+struct nooks_gate_desc nooks_test_desc_fault_read = {
+	.target = (unsigned long)nooks_test_drv_fault_read,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_fault_read, nooks_test_desc_fault_read,
+		nooks_xpc_entry);
+
+/* Faults with preemption and interrupts off, as under a spinlock. */
+static void *nooks_test_drv_fault_write(int x)
+{
+	nooks_seen.driver_calls++;
+	preempt_disable();
+	local_irq_disable();
+	WRITE_ONCE(*READ_ONCE(nooks_test_bad_ptr), x);
+	local_irq_enable();
+	preempt_enable();
+	return &nooks_seen;
+}
+
+struct nooks_gate_desc nooks_test_desc_fault_write = {
+	.target = (unsigned long)nooks_test_drv_fault_write,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_PTR,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_fault_write, nooks_test_desc_fault_write,
+		nooks_xpc_entry);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
 
 static int nooks_test_kern_migrate(int x)
@@ -256,6 +297,7 @@ static void nooks_xpc_test_exit(struct kunit *test)
 	struct nooks_domain *d = test->priv;
 
 	WRITE_ONCE(nooks_test_manifest.domain, 0);
+	flush_work(&d->fault_work);
 	nooks_domain_unbind_module(d);
 	nooks_domain_destroy(d);
 	nooks_domain_put(d);
@@ -353,6 +395,64 @@ static void nooks_test_migration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
 }
 
+/* A fault in driver code fails the domain and returns the failure value. */
+static void nooks_test_fault_contained(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	int base = preempt_count();
+
+	nooks_test_bad_ptr = NULL;
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_fault_read(1), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 1);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, strstr(report, "page-fault"));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test,
+				     strstr(report, "nooks_test_drv_fault_read"));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, strstr(report, " 0x0"));
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	/* A failed domain runs nothing more. */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_fault_read(1), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 1);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+}
+
+/* The entry's preemption and interrupt state come back after a fault. */
+static void nooks_test_fault_state_restored(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+
+	nooks_test_bad_ptr = (int *)16;
+	KUNIT_EXPECT_NULL(test, nooks_test_entry_fault_write(7));
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
+/* A kernel address with nothing mapped: a vmalloc guard page. */
+static void nooks_test_fault_kernel_address(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	char *page = vmalloc(PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	nooks_test_bad_ptr = (int *)(page + PAGE_SIZE);
+	KUNIT_EXPECT_NULL(test, nooks_test_entry_fault_write(7));
+	vfree(page);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test,
+				     strstr(report, "nooks_test_drv_fault_write"));
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
 static void nooks_test_fast_path(struct kunit *test)
 {
 	struct nooks_domain *d = test->priv;
@@ -407,6 +507,9 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_migration),
 	KUNIT_CASE(nooks_test_fast_path),
 	KUNIT_CASE(nooks_test_failed_domain),
+	KUNIT_CASE(nooks_test_fault_contained),
+	KUNIT_CASE(nooks_test_fault_state_restored),
+	KUNIT_CASE(nooks_test_fault_kernel_address),
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
 	{}

@@ -21,5 +21,7 @@ int nooks_test_exit_snprintf(char *buf, size_t size, const char *fmt, ...);
 long nooks_test_entry_calls_kernel(long x);
 int nooks_test_entry_migrate(int x);
 int nooks_test_exit_migrate(int x);
+int nooks_test_entry_fault_read(int x);
+void *nooks_test_entry_fault_write(int x);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -244,7 +244,22 @@ static bool rw_proto(void *ctx, const char *name, bool driver_fn,
 {
 	struct rewrite_ctx *rc = ctx;
 
-	return rc->btf && nooks_btf_proto(rc->btf, name, driver_fn, out);
+	if (rc->btf && nooks_btf_proto(rc->btf, name, driver_fn, out))
+		return true;
+	/*
+	 * A module's init and exit are aliases BTF does not name, and
+	 * their types are the kernel's: int (*)(void) and void (*)(void).
+	 * A faulting init must fail the load.
+	 */
+	if (driver_fn && (!strcmp(name, "init_module") ||
+			  !strcmp(name, "cleanup_module"))) {
+		memset(out, 0, sizeof(*out));
+		out->found = true;
+		out->is_func = true;
+		out->ret_class = name[0] == 'i' ? NOOKS_RET_INT : NOOKS_RET_VOID;
+		return true;
+	}
+	return false;
 }
 
 static bool rw_crc(void *ctx, const char *name, uint32_t *crc)

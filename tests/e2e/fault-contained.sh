@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Page faults of isolated driver code are contained on the stock kernel:
+# the faulting call returns its failure value (here the module's init:
+# the load fails), the kernel prints a one-line Nooks report and no oops,
+# and keeps running. Recovery is not there yet.
+# testvm-ko: tests/modules/nooks_test_fault.ko
+# testvm-timeout: 300
+
+M=/nooks/nooks_test_fault.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "the module loads isolated when it does not fault" nooksctl load $M
+check "and unloads" nooksctl unload nooks_test_fault
+
+for how in 1:0x0 2:0x; do
+	n=${how%%:*}
+	err=$(nooksctl load $M -- fault=$n 2>&1)
+	check "fault=$n: load fails" [ $? != 0 ]
+	check_match "fault=$n: one-line error pointing to dmesg" "see dmesg" "$err"
+	check_match "fault=$n: kernel report names the code and address" \
+		"nooks: domain nooks_test_fault: page-fault nooks_test_fault_init\\+0x[0-9a-f]+/0x[0-9a-f]+ \\[nooks_test_fault\\] ${how#*:}" \
+		"$(dmesg | tail -n 5)"
+	check_fails "fault=$n: module not left behind" [ -e /sys/module/nooks_test_fault ]
+	check_eq "fault=$n: no domain left behind" "" "$(nooksctl list)"
+done
+check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:'"
+check "the kernel still loads modules" nooksctl load $M
+check "and unloads them" nooksctl unload nooks_test_fault
+check "rmmod nooks" rmmod nooks

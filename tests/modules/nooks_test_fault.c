@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A module whose init faults on request, to show a fault in isolated
+ * driver code contained: fault=1 reads through NULL, fault=2 writes into
+ * a vmalloc guard page. With fault=0 it loads and does nothing.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+
+static int nooks_test_fault;
+module_param_named(fault, nooks_test_fault, int, 0444);
+
+static int *nooks_test_null;
+
+static int __init nooks_test_fault_init(void)
+{
+	char *page;
+
+	switch (nooks_test_fault) {
+	case 1:
+		return READ_ONCE(*READ_ONCE(nooks_test_null));
+	case 2:
+		page = vmalloc(PAGE_SIZE);
+		if (!page)
+			return -ENOMEM;
+		WRITE_ONCE(page[PAGE_SIZE], 1);
+		vfree(page);
+		return 0;
+	}
+	return 0;
+}
+module_init(nooks_test_fault_init);
+
+static void __exit nooks_test_fault_exit(void)
+{
+}
+module_exit(nooks_test_fault_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("nooks test: a driver that faults when asked");
