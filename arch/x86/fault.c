@@ -6,17 +6,26 @@
  * failed and the fault resumes at the gates' landing pad, which unwinds
  * to that entry frame and returns the failure value to the kernel caller.
  *
- * The page_fault_kernel tracepoint runs before the kernel handles the
- * fault and may rewrite regs. With regs->ip at a landing pad whose
- * exception table entry points to itself, both of the kernel's ways on
- * (a spurious fault retried, or a fixup searched by regs->ip) arrive
- * there, and no oops is printed. Not traced or instrumented.
+ * Page faults: the page_fault_kernel tracepoint runs before the kernel
+ * handles the fault and may rewrite regs. With regs->ip at a landing pad
+ * whose exception table entry points to itself, both of the kernel's
+ * ways on (a spurious fault retried, or a fixup searched by regs->ip)
+ * arrive there, and no oops is printed.
+ *
+ * #GP, #UD (BUG(), illegal instructions) and #DE: the die chain hears of
+ * them (DIE_GPF, DIE_TRAP) before the kernel prints or dies; a notifier
+ * that rewrites regs and says NOTIFY_STOP resumes at the landing pad. For
+ * BUG() the kernel has already printed its "kernel BUG at" line by then.
+ *
+ * Not traced or instrumented.
  */
+#include <linux/kdebug.h>
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <asm/processor-flags.h>
 #include <asm/ptrace.h>
+#include <asm/trapnr.h>
 
 #include "../../core/domain.h"
 #include "../../domains/xpc.h"
@@ -60,21 +69,67 @@ static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 	nooks_fault_unwind(f, regs, address);
 }
 
+static const char *nooks_fault_trap_name(unsigned long val, int trapnr)
+{
+	if (val == DIE_GPF)
+		return "gpf";
+	switch (trapnr) {
+	case X86_TRAP_DE:
+		return "divide-error";
+	case X86_TRAP_UD:
+		return "invalid-opcode";
+	}
+	return NULL;
+}
+
+static notrace int nooks_fault_die(struct notifier_block *nb,
+				   unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	char report[NOOKS_LAST_FAULT_LEN];
+	struct nooks_xpc_frame *f;
+	const char *type;
+
+	if (val != DIE_GPF && val != DIE_TRAP)
+		return NOTIFY_DONE;
+	type = nooks_fault_trap_name(val, args->trapnr);
+	f = nooks_xpc_running();
+	if (!type || !f || user_mode(args->regs))
+		return NOTIFY_DONE;
+	snprintf(report, sizeof(report), "%s %pS 0x0", type,
+		 (void *)args->regs->ip);
+	nooks_domain_fail(f->domain, report);
+	nooks_fault_unwind(f, args->regs, 0);
+	return NOTIFY_STOP;
+}
+
+static struct notifier_block nooks_fault_die_nb = {
+	.notifier_call = nooks_fault_die,
+};
+
 /**
  * nooks_fault_init() - start intercepting faults of driver code
  *
  * Return: 0, or -ENOENT if this kernel has no page_fault_kernel
- * tracepoint, or the error of registering the probe.
+ * tracepoint, or the error of registering the probe or notifier.
  */
 int nooks_fault_init(void)
 {
+	int ret;
+
 	for_each_kernel_tracepoint(nooks_fault_find_tp, NULL);
 	if (!nooks_fault_pf_tp) {
 		pr_err("no page_fault_kernel tracepoint: faults cannot be contained\n");
 		return -ENOENT;
 	}
-	return tracepoint_probe_register(nooks_fault_pf_tp,
-					 nooks_fault_pf_probe, NULL);
+	ret = register_die_notifier(&nooks_fault_die_nb);
+	if (ret)
+		return ret;
+	ret = tracepoint_probe_register(nooks_fault_pf_tp,
+					nooks_fault_pf_probe, NULL);
+	if (ret)
+		unregister_die_notifier(&nooks_fault_die_nb);
+	return ret;
 }
 
 /**
@@ -85,4 +140,5 @@ void nooks_fault_uninit(void)
 	tracepoint_probe_unregister(nooks_fault_pf_tp, nooks_fault_pf_probe,
 				    NULL);
 	tracepoint_synchronize_unregister();
+	unregister_die_notifier(&nooks_fault_die_nb);
 }

@@ -216,6 +216,32 @@ struct nooks_gate_desc nooks_test_desc_fault_write = {
 NOOKS_TEST_STUB(nooks_test_entry_fault_write, nooks_test_desc_fault_write,
 		nooks_xpc_entry);
 
+/* #GP, #DE and #UD in driver code. */
+static int nooks_test_fault_kind;
+static int nooks_test_zero;
+
+static int nooks_test_drv_trap(int x)
+{
+	nooks_seen.driver_calls++;
+	switch (READ_ONCE(nooks_test_fault_kind)) {
+	case 0:	/* a non-canonical pointer */
+		return READ_ONCE(*(int *)(0xdead000000000000UL + x));
+	case 1:
+		return x / READ_ONCE(nooks_test_zero);
+	default:
+		BUG();
+	}
+	return x;
+}
+
+struct nooks_gate_desc nooks_test_desc_trap = {
+	.target = (unsigned long)nooks_test_drv_trap,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_trap, nooks_test_desc_trap, nooks_xpc_entry);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
 
 static int nooks_test_kern_migrate(int x)
@@ -453,6 +479,38 @@ static void nooks_test_fault_kernel_address(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 }
 
+static const char *const nooks_trap_names[] = {
+	"gpf", "divide-error", "invalid-opcode",
+};
+
+static void nooks_trap_desc(const char *const *name, char *desc)
+{
+	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nooks_trap, nooks_trap_names, nooks_trap_desc);
+
+/* #GP, #DE and #UD (BUG()) are contained like page faults. */
+static void nooks_test_trap_contained(struct kunit *test)
+{
+	const char *const *name = test->param_value;
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	int base = preempt_count();
+
+	WRITE_ONCE(nooks_test_fault_kind, name - nooks_trap_names);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_trap(8), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_seen.driver_calls, 1);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(report, *name, strlen(*name)),
+			      "report: %s", report);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, strstr(report, "nooks_test_drv_trap"));
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
 static void nooks_test_fast_path(struct kunit *test)
 {
 	struct nooks_domain *d = test->priv;
@@ -510,6 +568,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_fault_contained),
 	KUNIT_CASE(nooks_test_fault_state_restored),
 	KUNIT_CASE(nooks_test_fault_kernel_address),
+	KUNIT_CASE_PARAM(nooks_test_trap_contained, nooks_trap_gen_params),
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
 	{}

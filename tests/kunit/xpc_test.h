@@ -23,5 +23,6 @@ int nooks_test_entry_migrate(int x);
 int nooks_test_exit_migrate(int x);
 int nooks_test_entry_fault_read(int x);
 void *nooks_test_entry_fault_write(int x);
+int nooks_test_entry_trap(int x);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A module whose init faults on request, to show a fault in isolated
- * driver code contained: fault=1 reads through NULL, fault=2 writes into
- * a vmalloc guard page. With fault=0 it loads and does nothing.
+ * driver code contained: fault=1 reads through NULL, 2 writes into a
+ * vmalloc guard page, 3 reads through a non-canonical pointer (#GP), 4
+ * divides by zero (#DE), 5 is BUG() (#UD). With fault=0 it loads and does
+ * nothing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -12,6 +14,7 @@ static int nooks_test_fault;
 module_param_named(fault, nooks_test_fault, int, 0444);
 
 static int *nooks_test_null;
+static int nooks_test_zero;
 
 static int __init nooks_test_fault_init(void)
 {
@@ -27,6 +30,12 @@ static int __init nooks_test_fault_init(void)
 		WRITE_ONCE(page[PAGE_SIZE], 1);
 		vfree(page);
 		return 0;
+	case 3:
+		return READ_ONCE(*(int *)0xdead000000000000UL);
+	case 4:
+		return READ_ONCE(nooks_test_fault) / READ_ONCE(nooks_test_zero);
+	case 5:
+		BUG();
 	}
 	return 0;
 }
