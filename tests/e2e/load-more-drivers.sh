@@ -11,26 +11,12 @@
 # testvm-qemu: -netdev user,id=n4,restrict=on -device virtio-net-pci,netdev=n4
 # testvm-timeout: 600
 
-# nic MODULE DOMAIN BUSDRIVER: load, ping the slirp gateway, unload
-nic() {
-	local ifc
-	check "$1: nooksctl load" nooksctl load "$1"
-	check_eq "$1: domain $2 live" live "$(sysfs_domain "$2" state)"
-	ifc=$(nic_up "$3")
-	check "$1: interface ($ifc)" [ -n "$ifc" ]
-	check "$1: ping 10.0.2.2" ping -c 3 -W 3 10.0.2.2
-	check_crossings "$2"
-	ip link set "$ifc" down
-	check "$1: nooksctl unload $2" nooksctl unload "$2"
-	check_fails "$1: domain gone" [ -e /sys/kernel/nooks/domains/"$2" ]
-}
-
 check "insmod nooks.ko" insmod /nooks/nooks.ko
-nic e1000e e1000e e1000e
-nic pcnet32 pcnet32 pcnet32
-nic ne2k-pci ne2k_pci ne2k-pci
+check_nic_once e1000e
+check_nic_once pcnet32
+check_nic_once ne2k-pci ne2k_pci
 check "virtio_pci natively" modprobe virtio_pci
-nic virtio_net virtio_net virtio_net
+check_nic_once virtio_net
 
 dd if=/dev/urandom of=/tmp/pattern bs=4096 count=256 2>/dev/null
 check "brd: nooksctl load" nooksctl load brd -- rd_nr=1 rd_size=8192
