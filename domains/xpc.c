@@ -129,13 +129,23 @@ notrace unsigned long nooks_xpc_fail_value(struct nooks_xpc_frame *f)
 	return nooks_xpc_ret_failure(f->desc->ret_class);
 }
 
+/* A domain whose driver code must not run on. */
+static __always_inline bool nooks_xpc_failed(struct nooks_domain *d)
+{
+	enum nooks_domain_state state = READ_ONCE(d->state);
+
+	return state == NOOKS_STATE_FAILED || state == NOOKS_STATE_RECOVERING;
+}
+
 /**
  * nooks_xpc_out() - start a driver->kernel crossing
  * @f: the exit gate's frame
  *
- * Return: 0.
+ * Return: NULL to call the kernel function; the caller's entry frame when
+ * its domain has failed meanwhile (a fault on another CPU): the gate then
+ * unwinds to it instead.
  */
-notrace int nooks_xpc_out(struct nooks_xpc_frame *f)
+notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 {
 	struct nooks_domain *d = nooks_xpc_domain(f);
 	struct nooks_xpc_frame *cur = this_cpu_read(nooks_xpc_cur);
@@ -153,12 +163,14 @@ notrace int nooks_xpc_out(struct nooks_xpc_frame *f)
 	 * preemption state back.
 	 */
 	if (!cur || cur->context != nooks_xpc_context())
-		return 0;
+		return NULL;
+	if (unlikely(nooks_xpc_failed(cur->domain)))
+		return cur;
 	f->flags = NOOKS_XPC_ENTERED;
 	f->prev = cur;
 	this_cpu_write(nooks_xpc_cur, cur->prev);
 	preempt_enable();
-	return 0;
+	return NULL;
 }
 
 /**
@@ -167,16 +179,20 @@ notrace int nooks_xpc_out(struct nooks_xpc_frame *f)
  *
  * The task may have slept and resumed on another CPU: the entry frame
  * goes on top of this CPU's chain.
+ *
+ * Return: NULL to return to the driver; the entry frame when its domain
+ * failed while the kernel ran: the gate unwinds to it instead.
  */
-notrace void nooks_xpc_back(struct nooks_xpc_frame *f)
+notrace struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f)
 {
 	struct nooks_xpc_frame *entry = f->prev;
 
 	if (!(f->flags & NOOKS_XPC_ENTERED))
-		return;
+		return NULL;
 	preempt_disable();
 	entry->prev = this_cpu_read(nooks_xpc_cur);
 	this_cpu_write(nooks_xpc_cur, entry);
+	return unlikely(nooks_xpc_failed(entry->domain)) ? entry : NULL;
 }
 
 /**

@@ -110,13 +110,14 @@ static __always_inline struct nooks_xpc_frame *nooks_xpc_running(void)
 void nooks_xpc_entry(void);
 void nooks_xpc_exit(void);
 void nooks_xpc_fault_landing(void);
+void nooks_xpc_exit_unwind_trap(void);
 
 /* Called by the gates only. */
 int nooks_xpc_enter(struct nooks_xpc_frame *f);
 void nooks_xpc_leave(struct nooks_xpc_frame *f);
 unsigned long nooks_xpc_fail_value(struct nooks_xpc_frame *f);
-int nooks_xpc_out(struct nooks_xpc_frame *f);
-void nooks_xpc_back(struct nooks_xpc_frame *f);
+struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f);
+struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f);
 void nooks_xpc_unwind(struct nooks_xpc_frame *f);
 
 struct nooks_xpc_frame *nooks_xpc_current(void);

@@ -17,6 +17,10 @@
  * that rewrites regs and says NOTIFY_STOP resumes at the landing pad. For
  * BUG() the kernel has already printed its "kernel BUG at" line by then.
  *
+ * An exit gate returning to driver code whose domain failed meanwhile
+ * traps at nooks_xpc_exit_unwind_trap with the entry frame in %rax: the
+ * same unwinding, without counting another fault.
+ *
  * Not traced or instrumented.
  */
 #include <linux/kdebug.h>
@@ -92,6 +96,12 @@ static notrace int nooks_fault_die(struct notifier_block *nb,
 
 	if (val != DIE_GPF && val != DIE_TRAP)
 		return NOTIFY_DONE;
+	if (val == DIE_TRAP && args->trapnr == X86_TRAP_UD &&
+	    args->regs->ip == (unsigned long)nooks_xpc_exit_unwind_trap) {
+		nooks_fault_unwind((struct nooks_xpc_frame *)args->regs->ax,
+				   args->regs, 0);
+		return NOTIFY_STOP;
+	}
 	type = nooks_fault_trap_name(val, args->trapnr);
 	f = nooks_xpc_running();
 	if (!type || !f || user_mode(args->regs))

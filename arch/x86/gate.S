@@ -155,9 +155,31 @@ SYM_FUNC_START(nooks_xpc_exit)
 	PROLOGUE
 	movq	%rsp, %rdi
 	call	nooks_xpc_out
+	testq	%rax, %rax
+	jnz	.Lexit_unwind
 
 	CALL_TARGET
-	RETURN_THROUGH nooks_xpc_back
+	leaq	FRAME(%rbp), %rsp
+	movq	%rax, NOOKS_XPC_RAX(%rsp)
+	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
+	movq	%rsp, %rdi
+	call	nooks_xpc_back
+	testq	%rax, %rax
+	jnz	.Lexit_unwind
+	movq	NOOKS_XPC_RAX(%rsp), %rax
+	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	EPILOGUE
+	RET
+
+.Lexit_unwind:
+	/*
+	 * The domain failed: the driver code that called must not run on.
+	 * Trap here with its entry frame in %rax; the die notifier
+	 * (arch/x86/fault.c) knows this address and returns from that entry
+	 * gate with its failure value, as a fault in the driver would.
+	 */
+SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
+	ud2
 SYM_FUNC_END(nooks_xpc_exit)
 
 /*

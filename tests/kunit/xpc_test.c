@@ -242,7 +242,51 @@ struct nooks_gate_desc nooks_test_desc_trap = {
 
 NOOKS_TEST_STUB(nooks_test_entry_trap, nooks_test_desc_trap, nooks_xpc_entry);
 
+/*
+ * Driver code whose domain fails while it is in a kernel call, or before
+ * its next one (as when it faults on another CPU): it must not run on.
+ */
+static struct nooks_domain *nooks_test_domain;
+static bool nooks_test_fail_before;
+static int nooks_test_kernel_ran, nooks_test_driver_went_on;
+
+static int nooks_test_drv_calls_failing(int x)
+{
+	nooks_seen.driver_calls++;
+	if (nooks_test_fail_before)
+		nooks_domain_fail(nooks_test_domain, "test-fail elsewhere 0x0");
+	x = nooks_test_exit_fails(x);
+	nooks_test_driver_went_on++;
+	return x;
+}
+
+struct nooks_gate_desc nooks_test_desc_calls_failing = {
+	.target = (unsigned long)nooks_test_drv_calls_failing,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_calls_failing, nooks_test_desc_calls_failing,
+		nooks_xpc_entry);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
+
+static int nooks_test_kern_fails(int x)
+{
+	nooks_test_kernel_ran++;
+	if (!nooks_test_fail_before)
+		nooks_domain_fail(nooks_test_domain, "test-fail elsewhere 0x0");
+	return x;
+}
+
+struct nooks_gate_desc nooks_test_desc_kern_fails = {
+	.target = (unsigned long)nooks_test_kern_fails,
+	.kind = NOOKS_GATE_EXIT,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_fails, nooks_test_desc_kern_fails,
+		nooks_xpc_exit);
 
 static int nooks_test_kern_migrate(int x)
 {
@@ -511,6 +555,43 @@ static void nooks_test_trap_contained(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 }
 
+static const bool nooks_fail_when[] = { false, true };
+
+static void nooks_fail_when_desc(const bool *before, char *desc)
+{
+	strscpy(desc, *before ? "failed before the kernel call" :
+				"failed during the kernel call",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nooks_fail_when, nooks_fail_when, nooks_fail_when_desc);
+
+/*
+ * A thread in (or entering) an exit call of a domain that failed does not
+ * go back to driver code: it leaves through its entry gate with the
+ * failure value.
+ */
+static void nooks_test_exit_unwinds(struct kunit *test)
+{
+	const bool *before = test->param_value;
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+
+	nooks_test_domain = d;
+	nooks_test_fail_before = *before;
+	nooks_test_kernel_ran = 0;
+	nooks_test_driver_went_on = 0;
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_calls_failing(5), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_test_kernel_ran, *before ? 0 : 1);
+	KUNIT_EXPECT_EQ(test, nooks_test_driver_went_on, 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	/* The unwinding is not another fault. */
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
 static void nooks_test_fast_path(struct kunit *test)
 {
 	struct nooks_domain *d = test->priv;
@@ -569,6 +650,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_fault_state_restored),
 	KUNIT_CASE(nooks_test_fault_kernel_address),
 	KUNIT_CASE_PARAM(nooks_test_trap_contained, nooks_trap_gen_params),
+	KUNIT_CASE_PARAM(nooks_test_exit_unwinds, nooks_fail_when_gen_params),
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
 	{}

@@ -24,5 +24,7 @@ int nooks_test_exit_migrate(int x);
 int nooks_test_entry_fault_read(int x);
 void *nooks_test_entry_fault_write(int x);
 int nooks_test_entry_trap(int x);
+int nooks_test_entry_calls_failing(int x);
+int nooks_test_exit_fails(int x);
 
 #endif /* _NOOKS_XPC_TEST_H */
