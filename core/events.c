@@ -20,6 +20,21 @@ const char *const nooks_event_names[__NOOKS_EVENT_MAX] = {
 
 static_assert(ARRAY_SIZE(nooks_event_names) == __NOOKS_EVENT_MAX);
 
+/* KOBJ_CHANGE with the domain's state, and the event when there is one. */
+static void nooks_event_uevent(struct nooks_domain *d, const char *event)
+{
+	char ev[32], state[32];
+	char *envp[3] = { state, NULL, NULL };
+
+	snprintf(state, sizeof(state), "NOOKS_STATE=%s",
+		 nooks_state_names[nooks_domain_state(d)]);
+	if (event) {
+		snprintf(ev, sizeof(ev), "NOOKS_EVENT=%s", event);
+		envp[1] = ev;
+	}
+	kobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);
+}
+
 /**
  * nooks_event() - tell userspace something happened to a domain
  * @d: the domain
@@ -29,20 +44,11 @@ static_assert(ARRAY_SIZE(nooks_event_names) == __NOOKS_EVENT_MAX);
  */
 void nooks_event(struct nooks_domain *d, enum nooks_event ev)
 {
-	char event[32], state[32];
-	char *envp[3];
-
 	nooks_genl_notify(d, ev);
 	if (ev == NOOKS_EVENT_DOMAIN_CREATED ||
 	    ev == NOOKS_EVENT_DOMAIN_DESTROYED)
 		return;
-	snprintf(event, sizeof(event), "NOOKS_EVENT=%s", nooks_event_names[ev]);
-	snprintf(state, sizeof(state), "NOOKS_STATE=%s",
-		 nooks_state_names[nooks_domain_state(d)]);
-	envp[0] = event;
-	envp[1] = state;
-	envp[2] = NULL;
-	kobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);
+	nooks_event_uevent(d, nooks_event_names[ev]);
 }
 
 /**
@@ -53,12 +59,5 @@ void nooks_event(struct nooks_domain *d, enum nooks_event ev)
  */
 void nooks_event_state(struct nooks_domain *d)
 {
-	char state[32];
-	char *envp[2];
-
-	snprintf(state, sizeof(state), "NOOKS_STATE=%s",
-		 nooks_state_names[nooks_domain_state(d)]);
-	envp[0] = state;
-	envp[1] = NULL;
-	kobject_uevent_env(&d->kobj, KOBJ_CHANGE, envp);
+	nooks_event_uevent(d, NULL);
 }

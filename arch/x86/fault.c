@@ -58,19 +58,27 @@ static notrace void nooks_fault_unwind(struct nooks_xpc_frame *f,
 		regs->flags |= X86_EFLAGS_AC;
 }
 
+/* Report a fault of the driver code under @f, fail its domain, unwind. */
+static notrace void nooks_fault_contain(struct nooks_xpc_frame *f,
+					struct pt_regs *regs, const char *type,
+					unsigned long address)
+{
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	snprintf(report, sizeof(report), "%s %pS %#lx", type, (void *)regs->ip,
+		 address);
+	nooks_domain_fail(f->domain, report);
+	nooks_fault_unwind(f, regs, address);
+}
+
 static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 					 struct pt_regs *regs,
 					 unsigned long error_code)
 {
 	struct nooks_xpc_frame *f = nooks_xpc_running();
-	char report[NOOKS_LAST_FAULT_LEN];
 
-	if (!f || user_mode(regs))
-		return;
-	snprintf(report, sizeof(report), "page-fault %pS %#lx", (void *)regs->ip,
-		 address);
-	nooks_domain_fail(f->domain, report);
-	nooks_fault_unwind(f, regs, address);
+	if (f && !user_mode(regs))
+		nooks_fault_contain(f, regs, "page-fault", address);
 }
 
 static const char *nooks_fault_trap_name(unsigned long val, int trapnr)
@@ -90,7 +98,6 @@ static notrace int nooks_fault_die(struct notifier_block *nb,
 				   unsigned long val, void *data)
 {
 	struct die_args *args = data;
-	char report[NOOKS_LAST_FAULT_LEN];
 	struct nooks_xpc_frame *f;
 	const char *type;
 
@@ -106,10 +113,7 @@ static notrace int nooks_fault_die(struct notifier_block *nb,
 	f = nooks_xpc_running();
 	if (!type || !f || user_mode(args->regs))
 		return NOTIFY_DONE;
-	snprintf(report, sizeof(report), "%s %pS 0x0", type,
-		 (void *)args->regs->ip);
-	nooks_domain_fail(f->domain, report);
-	nooks_fault_unwind(f, args->regs, 0);
+	nooks_fault_contain(f, args->regs, type, 0);
 	return NOTIFY_STOP;
 }
 
