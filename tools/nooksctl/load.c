@@ -371,21 +371,29 @@ static void mark_custom_conventions(struct nooks_rewrite_result *res)
 	}
 }
 
-static const struct nooks_import_report *
-first_unsupported(const struct nooks_rewrite_result *res, size_t *count)
+/*
+ * Refuse a module with imports no gate can handle, in one line naming the
+ * first; @hint ends it ("" for none). Return: -1 if refused, else 0.
+ */
+static int refuse_unsupported(const struct nooks_rewrite_result *res,
+			      const char *hint)
 {
 	const struct nooks_import_report *first = NULL;
-	size_t i;
+	size_t i, n = 0;
 
-	*count = 0;
 	for (i = 0; i < res->n_imports; i++) {
-		if (res->imports[i].unsupported) {
-			if (!first)
-				first = &res->imports[i];
-			(*count)++;
-		}
+		if (!res->imports[i].unsupported)
+			continue;
+		if (!first)
+			first = &res->imports[i];
+		n++;
 	}
-	return first;
+	if (!first)
+		return 0;
+	p_err("cannot isolate %s: %zu import%s no gate can handle, first %s: %s%s",
+	      res->modname, n, n > 1 ? "s" : "", first->name,
+	      first->why ? first->why : "unsupported", hint);
+	return -1;
 }
 
 /* === load === */
@@ -496,13 +504,11 @@ int do_load(int argc, char **argv)
 		.crc = rw_crc,
 		.ctx = &rc,
 	};
-	const struct nooks_import_report *bad;
 	struct ko_file ko = { 0 };
 	char *params = NULL;
 	const char *arg;
 	struct nl_ctx nl;
 	char err[256];
-	size_t nbad;
 	int ret = -1, e;
 
 	if (argc < 1) {
@@ -545,13 +551,9 @@ int do_load(int argc, char **argv)
 		goto out_btf;
 	}
 	mark_custom_conventions(&res);
-	bad = first_unsupported(&res, &nbad);
-	if (bad) {
-		p_err("cannot isolate %s: %zu import%s no gate can handle, first %s: %s (see nooksctl check %s)",
-		      res.modname, nbad, nbad > 1 ? "s" : "", bad->name,
-		      bad->why ? bad->why : "unsupported", arg);
+	snprintf(err, sizeof(err), " (see nooksctl check %s)", arg);
+	if (refuse_unsupported(&res, err))
 		goto out_res;
-	}
 	if (module_loaded(res.modname)) {
 		p_err("module %s is already loaded (rmmod it first, or nooksctl unload %s)",
 		      res.modname, res.modname);
@@ -688,10 +690,9 @@ int do_check(int argc, char **argv)
 		.ctx = &rc,
 		.analyse_only = true,
 	};
-	const struct nooks_import_report *bad;
 	struct ko_file ko = { 0 };
 	char err[256];
-	size_t i, nbad;
+	size_t i;
 	int ret = -1;
 
 	if (argc < 1) {
@@ -747,13 +748,8 @@ int do_check(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	bad = first_unsupported(&res, &nbad);
-	if (bad) {
-		p_err("%s cannot be isolated: %zu import%s no gate can handle, first %s: %s",
-		      res.modname, nbad, nbad > 1 ? "s" : "", bad->name,
-		      bad->why ? bad->why : "unsupported");
+	if (refuse_unsupported(&res, ""))
 		goto out;
-	}
 	ret = 0;
 out:
 	nooks_rewrite_result_free(&res);
