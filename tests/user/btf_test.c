@@ -21,28 +21,7 @@
 
 #include "nooks_module.h"
 #include "btf.h"
-
-static int n_tests;
-static int n_failed;
-
-#define BTF_TEST_FORMAT(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((BTF_TEST_FORMAT(a, b)))
-
-static void ok(bool cond, const char *fmt, ...) __printf(2, 3);
-
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 static double now_ms(void)
 {
@@ -50,31 +29,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* The whole file in memory, or NULL. */
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END))
-		goto out;
-	size = ftell(f);
-	if (size < 0 || fseek(f, 0, SEEK_SET))
-		goto out;
-	buf = malloc(size ? size : 1);
-	if (buf && fread(buf, 1, size, f) != (size_t)size) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = size;
-out:
-	fclose(f);
-	return buf;
 }
 
 static const char *const class_names[] = {
@@ -436,6 +390,6 @@ int main(int argc, char **argv)
 	test_synthetic();
 	test_modules(argv[1], argv[2], argv[3], argv[4], argv + 6, argc - 6);
 	nooks_btf_close(NULL);
-	printf("1..%d\n", n_tests);
+	printf("1..%u\n", n_tests);
 	return n_failed ? 1 : 0;
 }

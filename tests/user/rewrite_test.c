@@ -23,70 +23,13 @@
 
 #include "in_domain.h"
 #include "rewrite.h"
+#include "tap.h"
 
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
-#define TEST_FORMAT(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((TEST_FORMAT(a, b)))
 
 #define CRC_ENTRY	0xc0ffee01U
 #define CRC_EXIT	0xc0ffee02U
 #define SIG_MAGIC	"~Module signature appended~\n"
-
-static unsigned int n_tests;
-static unsigned int n_failed;
-
-static __printf(2, 3) bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%sok %u - ", cond ? "" : "not ", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return cond;
-}
-
-static __printf(1, 2) void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = NULL, *p;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		p = realloc(buf, cap);
-		if (!p)
-			break;
-		buf = p;
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		cap *= 2;
-	}
-	if (ferror(f) || !p) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
 
 /* === Callbacks the tests pass to the rewriter === */
 
