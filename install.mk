@@ -53,6 +53,18 @@ nooks_dkms_files = Kbuild Makefile install.mk dkms.conf
 nooks_dkms_dirs	= core domains objtrack recovery arch wrappers include tests/kunit
 
 # nooksctl, its man page and its completion (install-tools, dkms-install).
+# Take the module's DKMS registration and sources out, if there are any.
+define nooks_dkms_remove
+@if [ -z "$(nooks_version)" ]; then \
+	echo "nooks: no PACKAGE_VERSION in $(PWD)/dkms.conf" >&2; \
+	exit 1; \
+fi
+if [ -n "$$($(DKMS) status -m nooks -v $(nooks_version))" ]; then \
+	$(DKMS) remove -m nooks -v $(nooks_version) --all; \
+fi
+rm -rf "$(nooks_dkms_src)"
+endef
+
 define nooks_install_tools
 @if [ ! -x "$(nooksctl_dir)/nooksctl" ]; then \
 	echo "nooks: $(nooksctl_dir)/nooksctl is not built (run make first, as yourself)" >&2; \
@@ -114,14 +126,7 @@ dkms-install: install-kver nooksctl
 		echo "nooks: dkms-install installs into this system; DESTDIR is for make install" >&2; \
 		exit 1; \
 	fi
-	@if [ -z "$(nooks_version)" ]; then \
-		echo "nooks: no PACKAGE_VERSION in $(PWD)/dkms.conf" >&2; \
-		exit 1; \
-	fi
-	if [ -n "$$($(DKMS) status -m nooks -v $(nooks_version))" ]; then \
-		$(DKMS) remove -m nooks -v $(nooks_version) --all; \
-	fi
-	rm -rf "$(nooks_dkms_src)"
+	$(nooks_dkms_remove)
 	$(INSTALL) -d -m 755 "$(nooks_dkms_src)"
 	cd "$(PWD)" && $(INSTALL) -m 644 $(nooks_dkms_files) "$(nooks_dkms_src)/"
 	cd "$(PWD)" && find $(nooks_dkms_dirs) -type f \
@@ -134,14 +139,7 @@ dkms-install: install-kver nooksctl
 	$(nooks_install_tools)
 
 dkms-uninstall: uninstall-tools
-	@if [ -z "$(nooks_version)" ]; then \
-		echo "nooks: no PACKAGE_VERSION in $(PWD)/dkms.conf" >&2; \
-		exit 1; \
-	fi
-	if [ -n "$$($(DKMS) status -m nooks -v $(nooks_version))" ]; then \
-		$(DKMS) remove -m nooks -v $(nooks_version) --all; \
-	fi
-	rm -rf "$(nooks_dkms_src)"
+	$(nooks_dkms_remove)
 
 ifeq ($(nooks_default_goal),)
 .DEFAULT_GOAL :=
