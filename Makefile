@@ -10,9 +10,35 @@ KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 PWD := $(CURDIR)
 
-.PHONY: all module nooksctl test-modules kunit-module check bench demo sparse style clean deps kdir
+.PHONY: all module nooksctl wrappers wrapped test-modules kunit-module check bench demo sparse style clean deps kdir
 
 all: module nooksctl
+
+# Typed wrappers: tools/wrapgen turns wrappers/specs/*.spec and the target
+# kernel's BTF into C for nooks.ko, and into the list of wrapped names for
+# nooksctl (which needs no BTF). The BTF is NOOKS_VMLINUX_BTF if set, this
+# machine's own when it runs KVER, else the stock kernel's, captured once
+# from a QEMU guest (tools/testvm/vmlinux-btf.sh). Generated, never committed.
+WRAPGEN		:= tools/wrapgen/wrapgen
+SPECS		:= $(sort $(wildcard wrappers/specs/*.spec))
+WRAPPERS_C	:= wrappers/generated/wrappers.c
+WRAPPED_H	:= wrappers/generated/wrapped.h
+NOOKS_VMLINUX_BTF ?= $(if $(filter $(KVER),$(shell uname -r)),/sys/kernel/btf/vmlinux)
+
+$(WRAPGEN): $(wildcard tools/wrapgen/*.c tools/wrapgen/*.h tools/wrapgen/Makefile) objtrack/types.h
+	$(MAKE) -C tools/wrapgen
+
+$(WRAPPERS_C): $(SPECS) $(WRAPGEN) | kdir
+	@mkdir -p $(dir $@)
+	btf="$(NOOKS_VMLINUX_BTF)"; [ -n "$$btf" ] || btf=$$(tools/testvm/vmlinux-btf.sh); \
+	$(WRAPGEN) --btf "$$btf" --symvers $(KDIR)/Module.symvers -o $@ $(SPECS)
+
+$(WRAPPED_H): $(SPECS) $(WRAPGEN)
+	@mkdir -p $(dir $@)
+	$(WRAPGEN) --names -o $@ $(SPECS)
+
+wrappers: $(WRAPPERS_C)
+wrapped: $(WRAPPED_H)
 
 kdir:
 	@if [ -z "$(KDIR)" ] || [ ! -e "$(KDIR)/Makefile" ]; then \
@@ -20,10 +46,10 @@ kdir:
 		exit 1; \
 	fi
 
-module: kdir
+module: kdir $(WRAPPERS_C)
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
-nooksctl:
+nooksctl: $(WRAPPED_H)
 	$(MAKE) -C tools/nooksctl
 
 # Modules the end-to-end tests load in VMs (never on this machine).
@@ -32,11 +58,11 @@ test-modules: kdir
 
 # nooks.ko and nooks_kunit.ko for the KUnit test kernel, built from a copy
 # of the sources so its objects never mix with the stock build's.
-kunit-module:
+kunit-module: $(WRAPPERS_C)
 	@tools/testvm/build-kunit-modules.sh
 
 # sparse on our sources; any warning fails.
-sparse: kdir
+sparse: kdir $(WRAPPERS_C)
 	$(MAKE) -C $(KDIR) M=$(PWD) C=2 CF="-Wsparse-error -D__CHECK_ENDIAN__" modules
 
 style:
@@ -59,5 +85,6 @@ clean:
 	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD) clean
 	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD)/tests/modules clean
 	$(MAKE) -C tools/nooksctl clean
-	rm -rf build
+	$(MAKE) -C tools/wrapgen clean
+	rm -rf build wrappers/generated
 include install.mk

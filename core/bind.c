@@ -9,14 +9,17 @@
  * module goes, the domain is stopped and unbound.
  */
 #include <linux/elf.h>
+#include <linux/err.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "../include/uapi/nooks_module.h"
 #include "bind.h"
 #include "domain.h"
+#include "../wrappers/wrap.h"
 
 struct nooks_in_domain_entry {
 	const char *name;
@@ -157,10 +160,89 @@ static int nooks_bind_check_imports(struct module *mod,
 	return 0;
 }
 
+/* Off only to measure what the wrappers cost (tests/bench/wrappers.sh). */
+static bool nooks_bind_wrappers_on = true;
+module_param_named(wrappers, nooks_bind_wrappers_on, bool, 0644);
+MODULE_PARM_DESC(wrappers,
+		 "attach typed wrappers to the modules bound from now on (default on)");
+
+/*
+ * Each exit gate of a function a spec describes gets its typed wrapper.
+ * nooksctl marked those imports typed from the same specs; a mismatch
+ * means nooksctl and nooks.ko were built from different trees.
+ */
+static const struct nooks_wrapper **
+nooks_bind_wrappers(struct module *mod, struct nooks_manifest *m,
+		    unsigned int *generic)
+{
+	struct nooks_gate_desc *gates = (void *)m + m->gates_off;
+	const struct nooks_wrapper **wrap;
+	u32 i;
+
+	wrap = kcalloc(max(m->n_gates, 1U), sizeof(*wrap), GFP_KERNEL);
+	if (!wrap)
+		return ERR_PTR(-ENOMEM);
+	*generic = 0;
+	for (i = 0; i < m->n_gates; i++) {
+		const char *name = nooks_manifest_str(m, gates[i].name_off);
+		const struct nooks_import *imp;
+
+		if (!name) {
+			pr_err("%s: corrupt manifest: gate %u has no name\n",
+			       mod->name, i);
+			kfree(wrap);
+			return ERR_PTR(-EINVAL);
+		}
+		if (gates[i].kind != NOOKS_GATE_EXIT)
+			continue;
+		if (!nooks_bind_wrappers_on) {
+			(*generic)++;
+			continue;
+		}
+		wrap[i] = nooks_wrapper_find(name);
+		if (!wrap[i])
+			(*generic)++;
+		imp = nooks_bind_find_import(m, name);
+		if (!wrap[i] && imp && imp->how == NOOKS_IMPORT_TYPED) {
+			pr_err("%s: nooksctl wrapped %s as typed, but this nooks.ko has no wrapper for it: use the nooksctl built with it\n",
+			       mod->name, name);
+			kfree(wrap);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	return wrap;
+}
+
+/* Where the rewriter put the module's stubs: a function pointer there is a gate. */
+static void nooks_bind_stubs(struct module *mod, unsigned long *start,
+			     unsigned long *end)
+{
+	struct mod_kallsyms *ks = nooks_bind_kallsyms(mod);
+	unsigned int i;
+
+	*start = ULONG_MAX;
+	*end = 0;
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+		const char *name = ks->strtab + sym->st_name;
+
+		if (sym->st_shndx == SHN_UNDEF ||
+		    (strncmp(name, NOOKS_ENTRY_PREFIX, strlen(NOOKS_ENTRY_PREFIX)) &&
+		     strncmp(name, NOOKS_EXIT_PREFIX, strlen(NOOKS_EXIT_PREFIX))))
+			continue;
+		*start = min_t(unsigned long, *start, sym->st_value);
+		*end = max_t(unsigned long, *end, sym->st_value + NOOKS_STUB_SIZE);
+	}
+	if (*start > *end)
+		*start = *end = 0;
+}
+
 static int nooks_bind_coming(struct module *mod)
 {
 	struct nooks_manifest *m = nooks_bind_find_manifest(mod);
 	struct nooks_domain *d = nooks_domain_lookup(mod->name);
+	const struct nooks_wrapper **wrap, **old_wrap;
+	unsigned int generic;
 	unsigned long flags;
 	int ret;
 
@@ -185,11 +267,23 @@ static int nooks_bind_coming(struct module *mod)
 		ret = nooks_bind_check_imports(mod, m);
 	if (ret)
 		goto out_put;
+	wrap = nooks_bind_wrappers(mod, m, &generic);
+	if (IS_ERR(wrap)) {
+		ret = PTR_ERR(wrap);
+		goto out_put;
+	}
 
 	spin_lock_irqsave(&d->lock, flags);
 	d->module = mod;
 	d->manifest = m;
+	d->gates = (void *)m + m->gates_off;
+	old_wrap = d->wrap;
+	WRITE_ONCE(d->wrap, wrap);
+	nooks_bind_stubs(mod, &d->stubs_start, &d->stubs_end);
+	d->strict = !generic;
 	spin_unlock_irqrestore(&d->lock, flags);
+	/* No gate of another module reads the old array any more. */
+	kfree(old_wrap);
 	ret = nooks_domain_bind_module(d, mod->name);
 	if (ret) {
 		spin_lock_irqsave(&d->lock, flags);
@@ -200,13 +294,30 @@ static int nooks_bind_coming(struct module *mod)
 	}
 	/* Stubs find the domain here; the lookup's reference is the binding's. */
 	WRITE_ONCE(m->domain, (unsigned long)d);
-	pr_info("%s: bound to domain %s (%u gates, %u imports)\n", mod->name,
-		d->name, m->n_gates, m->n_imports);
+	pr_info("%s: bound to domain %s (%u gates, %u imports, %u generic)\n",
+		mod->name, d->name, m->n_gates, m->n_imports, generic);
 	return 0;
 
 out_put:
 	nooks_domain_put(d);
 	return ret;
+}
+
+/*
+ * A failed driver's code no longer runs, so it cannot release what it
+ * held: release it now, newest first, while the module is still in
+ * memory. Locks are only forgotten: they belong to the thread the fault
+ * unwound, and releasing them from here would be wrong (recovery's part).
+ */
+static void nooks_bind_release_failed(struct module *mod,
+				      struct nooks_domain *d)
+{
+	unsigned int locks, n;
+
+	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
+	n = nooks_objtrack_release_all(&d->objects);
+	pr_info("%s: released %u objects its failed driver held%s\n",
+		mod->name, n, locks ? " (locks it held forgotten)" : "");
 }
 
 static void nooks_bind_going(struct module *mod)
@@ -225,8 +336,18 @@ static void nooks_bind_going(struct module *mod)
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (m) {
+		unsigned long left = 0;
+		int type;
+
 		/* Late calls through stubs now get the failure value. */
 		WRITE_ONCE(m->domain, 0);
+		if (nooks_domain_state(d) != NOOKS_STATE_LIVE)
+			nooks_bind_release_failed(mod, d);
+		for (type = 0; type < NOOKS_OBJ_COUNT; type++)
+			left += nooks_objtrack_count(&d->objects, type);
+		if (left)
+			pr_warn("%s: unloaded holding %lu objects (see /sys/kernel/nooks/domains/%s/objects)\n",
+				mod->name, left, d->name);
 		nooks_domain_unbind_module(d);
 		nooks_domain_put(d);	/* the binding's reference */
 	}

@@ -84,7 +84,12 @@ void nooks_domain_release(struct kobject *kobj)
 {
 	struct nooks_domain *d = container_of(kobj, struct nooks_domain, kobj);
 
-	nooks_objtrack_uninit(&d->objects);
+	unsigned int left = nooks_objtrack_uninit(&d->objects);
+
+	if (left)
+		pr_warn("domain %s: destroyed with %u objects its driver never released: forgotten, not released\n",
+			d->name, left);
+	kfree(d->wrap);
 	nooks_counters_free(d->counters);
 	kfree(d);
 }

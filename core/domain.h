@@ -11,10 +11,13 @@
 #include <linux/workqueue.h>
 
 #include "../include/uapi/nooks.h"
+#include "../include/uapi/nooks_module.h"
 #include "../domains/counters.h"
 #include "../objtrack/objtrack.h"
 
 #define NOOKS_LAST_FAULT_LEN	128
+
+struct nooks_wrapper;
 
 struct nooks_domain {
 	/* sysfs node; its reference count is the domain's */
@@ -32,6 +35,22 @@ struct nooks_domain {
 	bool load_pending;		/* under lock; nooksctl load under way */
 	struct module *module;		/* under lock; set while bound */
 	struct nooks_manifest *manifest;	/* under lock; set while bound */
+
+	/*
+	 * Set while bound, before the manifest names the domain, and read
+	 * by the gates without the lock: the module's gate descriptors, the
+	 * typed wrapper of each (NULL for a generic gate), and where its
+	 * stubs are.
+	 */
+	struct nooks_gate_desc *gates;
+	const struct nooks_wrapper **wrap;
+	unsigned long stubs_start, stubs_end;
+	/*
+	 * Every function the module calls has a typed wrapper, so an object
+	 * it releases and does not hold cannot have come from a call no
+	 * wrapper saw: releasing it is a fault.
+	 */
+	bool strict;
 
 	/* tells userspace of a fault, from process context; holds a ref */
 	struct work_struct fault_work;
@@ -74,6 +93,15 @@ static __always_inline void nooks_domain_count(struct nooks_domain *d,
 					       enum nooks_counter n)
 {
 	nooks_counter_inc(d->counters, n);
+}
+
+/* The typed wrapper of an exit gate of the domain's module, or NULL. */
+static __always_inline const struct nooks_wrapper *
+nooks_domain_wrapper(struct nooks_domain *d, const struct nooks_gate_desc *desc)
+{
+	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
+
+	return wrap ? wrap[desc - d->gates] : NULL;
 }
 
 static inline u64 nooks_domain_counter(struct nooks_domain *d,

@@ -9,6 +9,7 @@
 #include "../arch/x86/arch.h"
 #include "../arch/x86/fault.h"
 #include "../recovery/recovery.h"
+#include "../wrappers/notify.h"
 #include "bind.h"
 #include "domain.h"
 #include "genl.h"
@@ -33,6 +34,9 @@ static int __init nooks_init(void)
 	ret = nooks_fault_init();
 	if (ret)
 		goto err_fault;
+	ret = nooks_notify_init();
+	if (ret)
+		goto err_notify;
 	ret = nooks_bind_init();
 	if (ret)
 		goto err_bind;
@@ -46,6 +50,8 @@ static int __init nooks_init(void)
 err_genl:
 	nooks_bind_uninit();
 err_bind:
+	nooks_notify_uninit();
+err_notify:
 	nooks_fault_uninit();
 err_fault:
 	nooks_recovery_uninit();
@@ -63,6 +69,7 @@ static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
 	nooks_bind_uninit();
+	nooks_notify_uninit();
 	nooks_fault_uninit();
 	nooks_recovery_uninit();
 	nooks_domain_registry_uninit();

@@ -12,6 +12,7 @@
 
 #include "../core/domain.h"
 #include "xpc.h"
+#include "../wrappers/wrap.h"
 
 static_assert(offsetof(struct nooks_xpc_frame, rdi) == NOOKS_XPC_RDI);
 static_assert(offsetof(struct nooks_xpc_frame, rsi) == NOOKS_XPC_RSI);
@@ -137,61 +138,90 @@ static __always_inline bool nooks_xpc_failed(struct nooks_domain *d)
 	return state == NOOKS_STATE_FAILED || state == NOOKS_STATE_RECOVERING;
 }
 
+/* Put the caller's entry frame back on this CPU: driver code resumes. */
+static __always_inline struct nooks_xpc_frame *
+nooks_xpc_reenter(struct nooks_xpc_frame *f)
+{
+	struct nooks_xpc_frame *entry = f->prev;
+
+	preempt_disable();
+	entry->prev = this_cpu_read(nooks_xpc_cur);
+	this_cpu_write(nooks_xpc_cur, entry);
+	return entry;
+}
+
 /**
  * nooks_xpc_out() - start a driver->kernel crossing
  * @f: the exit gate's frame
  *
+ * A typed wrapper's pre hook runs here, in kernel context; when it finds
+ * a bad parameter the domain has failed and the call is not made.
+ *
  * Return: NULL to call the kernel function; the caller's entry frame when
- * its domain has failed meanwhile (a fault on another CPU): the gate then
- * unwinds to it instead.
+ * its domain has failed (a fault on another CPU meanwhile, or a bad
+ * parameter): the gate then unwinds to it instead; @f itself when the
+ * call must not be made and there is no entry frame to unwind to: the
+ * gate returns f->rax.
  */
 notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 {
 	struct nooks_domain *d = nooks_xpc_domain(f);
 	struct nooks_xpc_frame *cur = this_cpu_read(nooks_xpc_cur);
+	const struct nooks_wrapper *w;
 
-	if (d)
-		nooks_domain_count(d, NOOKS_CNT_CALLS_OUT);
 	f->kind = NOOKS_XPC_EXIT;
 	f->domain = d;
 	f->flags = 0;
 	f->prev = NULL;
+	if (d)
+		nooks_domain_count(d, NOOKS_CNT_CALLS_OUT);
 	/*
 	 * Driver code reached without an entry gate (nothing of ours holds
 	 * preemption) only counts. Otherwise the caller's entry frame leaves
 	 * this CPU while the kernel runs, and the kernel gets the caller's
 	 * preemption state back.
 	 */
-	if (!cur || cur->context != nooks_xpc_context())
+	if (cur && cur->context == nooks_xpc_context()) {
+		if (unlikely(nooks_xpc_failed(cur->domain)))
+			return cur;
+		f->flags = NOOKS_XPC_ENTERED;
+		f->prev = cur;
+		this_cpu_write(nooks_xpc_cur, cur->prev);
+		preempt_enable();
+	}
+	w = d ? nooks_domain_wrapper(d, f->desc) : NULL;
+	if (!w || !w->pre || likely(!w->pre(f)))
 		return NULL;
-	if (unlikely(nooks_xpc_failed(cur->domain)))
-		return cur;
-	f->flags = NOOKS_XPC_ENTERED;
-	f->prev = cur;
-	this_cpu_write(nooks_xpc_cur, cur->prev);
-	preempt_enable();
-	return NULL;
+	if (f->flags & NOOKS_XPC_ENTERED)
+		return nooks_xpc_reenter(f);
+	f->rax = nooks_xpc_ret_failure(f->desc->ret_class);
+	f->rdx_ret = 0;
+	return f;
 }
 
 /**
  * nooks_xpc_back() - end a driver->kernel crossing: driver code resumes
  * @f: the exit gate's frame
  *
- * The task may have slept and resumed on another CPU: the entry frame
- * goes on top of this CPU's chain.
+ * A typed wrapper's post hook runs first, still in kernel context, to
+ * record what the call acquired (even when the domain failed meanwhile:
+ * recovery must release it). The task may have slept and resumed on
+ * another CPU: the entry frame goes on top of this CPU's chain.
  *
  * Return: NULL to return to the driver; the entry frame when its domain
  * failed while the kernel ran: the gate unwinds to it instead.
  */
 notrace struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f)
 {
-	struct nooks_xpc_frame *entry = f->prev;
+	const struct nooks_wrapper *w;
+	struct nooks_xpc_frame *entry;
 
+	w = f->domain ? nooks_domain_wrapper(f->domain, f->desc) : NULL;
+	if (w && w->post)
+		w->post(f);
 	if (!(f->flags & NOOKS_XPC_ENTERED))
 		return NULL;
-	preempt_disable();
-	entry->prev = this_cpu_read(nooks_xpc_cur);
-	this_cpu_write(nooks_xpc_cur, entry);
+	entry = nooks_xpc_reenter(f);
 	return unlikely(nooks_xpc_failed(entry->domain)) ? entry : NULL;
 }
 

@@ -8,32 +8,37 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "objtrack.h"
 
 const char *const nooks_obj_type_names[NOOKS_OBJ_COUNT] = {
-	[NOOKS_OBJ_MEMORY] = "memory",
-	[NOOKS_OBJ_IRQ] = "irq",
-	[NOOKS_OBJ_TIMER] = "timer",
-	[NOOKS_OBJ_WORK] = "work",
-	[NOOKS_OBJ_TASKLET] = "tasklet",
-	[NOOKS_OBJ_NAPI] = "napi",
-	[NOOKS_OBJ_NETDEV] = "netdev",
-	[NOOKS_OBJ_SKB] = "skb",
-	[NOOKS_OBJ_BLK_MQ] = "blk_mq",
-	[NOOKS_OBJ_GENDISK] = "gendisk",
-	[NOOKS_OBJ_PCI] = "pci",
-	[NOOKS_OBJ_DMA] = "dma",
-	[NOOKS_OBJ_IOMAP] = "iomap",
-	[NOOKS_OBJ_CHRDEV] = "chrdev",
-	[NOOKS_OBJ_SYSFS] = "sysfs",
-	[NOOKS_OBJ_KTHREAD] = "kthread",
-	[NOOKS_OBJ_WORKQUEUE] = "workqueue",
-	[NOOKS_OBJ_NOTIFIER] = "notifier",
-	[NOOKS_OBJ_LOCK] = "lock",
+#define NOOKS_OBJ_TYPE(NAME, name, flags, what) \
+	[NOOKS_OBJ_##NAME] = #name,
+#include "types.h"
+#undef NOOKS_OBJ_TYPE
 };
 EXPORT_SYMBOL_NS_GPL(nooks_obj_type_names, NOOKS_INTERNAL);
+
+static const u8 nooks_obj_type_flags[NOOKS_OBJ_COUNT] = {
+#define NOOKS_OBJ_TYPE(NAME, name, flags, what) \
+	[NOOKS_OBJ_##NAME] = flags,
+#include "types.h"
+#undef NOOKS_OBJ_TYPE
+};
+
+/**
+ * nooks_objtrack_type_flags() - the NOOKS_OBJF_* flags of a type
+ * @type: the type
+ *
+ * Return: NOOKS_OBJF_EMBEDDED or 0.
+ */
+unsigned int nooks_objtrack_type_flags(enum nooks_obj_type type)
+{
+	return type < NOOKS_OBJ_COUNT ? nooks_obj_type_flags[type] : 0;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_type_flags, NOOKS_INTERNAL);
 
 static_assert(ARRAY_SIZE(nooks_obj_type_names) == NOOKS_OBJ_COUNT);
 
@@ -70,6 +75,7 @@ int nooks_objtrack_init(struct nooks_objtrack *t)
 
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->order);
+	INIT_LIST_HEAD(&t->embedded);
 	memset(t->count, 0, sizeof(t->count));
 	t->memory_bytes = 0;
 	t->buckets = kvmalloc_array(n, sizeof(*t->buckets), GFP_KERNEL);
@@ -82,16 +88,29 @@ int nooks_objtrack_init(struct nooks_objtrack *t)
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_init, NOOKS_INTERNAL);
 
 /**
- * nooks_objtrack_uninit() - release what is left and tear down
+ * nooks_objtrack_uninit() - tear down, forgetting what is left
  * @t: the tracker
  *
- * Context: process context; release functions may sleep.
+ * Objects still tracked are not released: by now the driver that held
+ * them is gone, and a release no wrapper saw would make this a double
+ * free. Recovery releases a failed driver's objects before this.
+ *
+ * Return: how many objects were forgotten.
  */
-void nooks_objtrack_uninit(struct nooks_objtrack *t)
+unsigned int nooks_objtrack_uninit(struct nooks_objtrack *t)
 {
-	nooks_objtrack_release_all(t);
+	struct nooks_object *obj, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(obj, tmp, &t->order, order) {
+		nooks_objtrack_free(obj);
+		n++;
+	}
+	INIT_LIST_HEAD(&t->order);
+	INIT_LIST_HEAD(&t->embedded);
 	kvfree(t->buckets);
 	t->buckets = NULL;
+	return n;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_uninit, NOOKS_INTERNAL);
 
@@ -101,17 +120,79 @@ static void nooks_objtrack_unlink(struct nooks_objtrack *t,
 {
 	hlist_del(&obj->hnode);
 	list_del(&obj->order);
+	if (obj->flags & NOOKS_OBJF_EMBEDDED)
+		list_del(&obj->inner);
 	t->count[obj->key.type]--;
 	if (obj->key.type == NOOKS_OBJ_MEMORY)
 		t->memory_bytes -= obj->size;
 }
 
 /**
+ * nooks_objtrack_alloc() - a blank object to fill and insert
+ * @gfp: allocation flags of the caller's context
+ *
+ * Return: the object, or NULL.
+ */
+struct nooks_object *nooks_objtrack_alloc(gfp_t gfp)
+{
+	return kzalloc(sizeof(struct nooks_object), gfp);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_alloc, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_free() - free an object that is not (or no longer) tracked
+ * @obj: the object, or NULL
+ */
+void nooks_objtrack_free(struct nooks_object *obj)
+{
+	if (obj && (obj->flags & NOOKS_OBJF_SYMREF))
+		symbol_put_addr(obj->fn);
+	kfree(obj);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_free, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_insert() - record that the domain acquired an object
+ * @t: the tracker
+ * @obj: from nooks_objtrack_alloc(), its key and release filled in
+ *
+ * Return: 0, the tracker owns @obj; -EEXIST if its key is already
+ * tracked, or -EINVAL for a bad type: the caller still owns @obj.
+ */
+int nooks_objtrack_insert(struct nooks_objtrack *t, struct nooks_object *obj)
+{
+	unsigned long type = obj->key.type;
+	unsigned long flags;
+	int ret = -EEXIST;
+
+	if (WARN_ON_ONCE(type >= NOOKS_OBJ_COUNT))
+		return -EINVAL;
+	obj->flags &= ~NOOKS_OBJF_EMBEDDED;
+	obj->flags |= nooks_obj_type_flags[type];
+
+	spin_lock_irqsave(&t->lock, flags);
+	if (!nooks_objtrack_find(t, obj->key.addr, type)) {
+		hlist_add_head(&obj->hnode,
+			       nooks_objtrack_bucket(t, obj->key.addr, type));
+		list_add_tail(&obj->order, &t->order);
+		if (obj->flags & NOOKS_OBJF_EMBEDDED)
+			list_add_tail(&obj->inner, &t->embedded);
+		t->count[type]++;
+		if (type == NOOKS_OBJ_MEMORY)
+			t->memory_bytes += obj->size;
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_insert, NOOKS_INTERNAL);
+
+/**
  * nooks_objtrack_add() - record that the domain acquired an object
  * @t: the tracker
  * @type: what kind of resource
  * @addr: its address, the lookup key with @type
- * @size: bytes charged to memory_bytes (memory objects only)
+ * @size: bytes it covers (charged to memory_bytes for memory)
  * @release: how recovery releases it, or NULL if nothing is to be done
  * @site: the driver code address that acquired it, for reports
  * @gfp: allocation flags of the caller's context
@@ -124,12 +205,11 @@ int nooks_objtrack_add(struct nooks_objtrack *t, enum nooks_obj_type type,
 		       unsigned long site, gfp_t gfp)
 {
 	struct nooks_object *obj;
-	unsigned long flags;
-	bool dup;
+	int ret;
 
 	if (WARN_ON_ONCE(type >= NOOKS_OBJ_COUNT))
 		return -EINVAL;
-	obj = kzalloc(sizeof(*obj), gfp);
+	obj = nooks_objtrack_alloc(gfp);
 	if (!obj)
 		return -ENOMEM;
 	obj->key.addr = (unsigned long)addr;
@@ -137,26 +217,41 @@ int nooks_objtrack_add(struct nooks_objtrack *t, enum nooks_obj_type type,
 	obj->size = size;
 	obj->site = site;
 	obj->release = release;
-
-	spin_lock_irqsave(&t->lock, flags);
-	dup = nooks_objtrack_find(t, obj->key.addr, type);
-	if (!dup) {
-		hlist_add_head(&obj->hnode,
-			       nooks_objtrack_bucket(t, obj->key.addr, type));
-		list_add_tail(&obj->order, &t->order);
-		t->count[type]++;
-		if (type == NOOKS_OBJ_MEMORY)
-			t->memory_bytes += size;
-	}
-	spin_unlock_irqrestore(&t->lock, flags);
-
-	if (dup) {
-		kfree(obj);
-		return -EEXIST;
-	}
-	return 0;
+	ret = nooks_objtrack_insert(t, obj);
+	if (ret)
+		nooks_objtrack_free(obj);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_add, NOOKS_INTERNAL);
+
+/*
+ * Memory at [start, start + size) is gone: objects that lived inside it
+ * (a timer in a freed private struct) have nothing left to release.
+ * Caller holds t->lock; the forgotten objects go on @dead.
+ */
+static void nooks_objtrack_forget_inside(struct nooks_objtrack *t,
+					 unsigned long start, size_t size,
+					 struct list_head *dead)
+{
+	struct nooks_object *obj, *tmp;
+
+	if (!size)
+		return;
+	list_for_each_entry_safe(obj, tmp, &t->embedded, inner) {
+		if (obj->key.addr - start < size) {
+			nooks_objtrack_unlink(t, obj);
+			list_add(&obj->order, dead);
+		}
+	}
+}
+
+static void nooks_objtrack_free_list(struct list_head *dead)
+{
+	struct nooks_object *obj, *tmp;
+
+	list_for_each_entry_safe(obj, tmp, dead, order)
+		nooks_objtrack_free(obj);
+}
 
 /**
  * nooks_objtrack_remove() - record that the domain released an object
@@ -165,6 +260,7 @@ EXPORT_SYMBOL_NS_GPL(nooks_objtrack_add, NOOKS_INTERNAL);
  * @addr: its address
  *
  * The release function is not called: the driver released it itself.
+ * Embedded objects inside the @size bytes it covered are forgotten.
  *
  * Return: 0, or -ENOENT if the domain does not hold it (a wrapper turns
  * that into a fault of the domain).
@@ -174,16 +270,22 @@ int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 {
 	struct nooks_object *obj;
 	unsigned long flags;
+	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&t->lock, flags);
 	obj = nooks_objtrack_find(t, (unsigned long)addr, type);
-	if (obj)
+	if (obj) {
 		nooks_objtrack_unlink(t, obj);
+		if (!(obj->flags & NOOKS_OBJF_EMBEDDED))
+			nooks_objtrack_forget_inside(t, obj->key.addr,
+						     obj->size, &dead);
+	}
 	spin_unlock_irqrestore(&t->lock, flags);
 
 	if (!obj)
 		return -ENOENT;
-	kfree(obj);
+	nooks_objtrack_free(obj);
+	nooks_objtrack_free_list(&dead);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_remove, NOOKS_INTERNAL);
@@ -210,6 +312,37 @@ bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_holds, NOOKS_INTERNAL);
 
 /**
+ * nooks_objtrack_forget_type() - stop tracking every object of a type
+ * @t: the tracker
+ * @type: the type
+ *
+ * Their release functions are not called.
+ *
+ * Return: how many objects were forgotten.
+ */
+unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
+					enum nooks_obj_type type)
+{
+	struct nooks_object *obj, *tmp;
+	unsigned int n = 0;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&t->lock, flags);
+	list_for_each_entry_safe(obj, tmp, &t->order, order) {
+		if (obj->key.type != type)
+			continue;
+		nooks_objtrack_unlink(t, obj);
+		list_add(&obj->order, &dead);
+		n++;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	nooks_objtrack_free_list(&dead);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_forget_type, NOOKS_INTERNAL);
+
+/**
  * nooks_objtrack_release_all() - release every object, newest first
  * @t: the tracker
  *
@@ -222,6 +355,10 @@ unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t)
 	unsigned int n = 0;
 	unsigned long flags;
 
+	/*
+	 * An object embedded in memory is newer than the memory, so it is
+	 * released first, before the memory it lives in.
+	 */
 	for (;;) {
 		spin_lock_irqsave(&t->lock, flags);
 		obj = NULL;
@@ -235,8 +372,8 @@ unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t)
 			break;
 		if (obj->release)
 			obj->release(obj);
-		kfree(obj);
 		n++;
+		nooks_objtrack_free(obj);
 	}
 	return n;
 }

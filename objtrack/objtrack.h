@@ -8,33 +8,22 @@
 #ifndef _NOOKS_OBJTRACK_H
 #define _NOOKS_OBJTRACK_H
 
+#include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+/* struct nooks_object.flags and the types' flags in types.h */
+#define NOOKS_OBJF_EMBEDDED	BIT(0)	/* lives inside other tracked memory */
+#define NOOKS_OBJF_GRANT	BIT(1)	/* the driver may write its size bytes */
+#define NOOKS_OBJF_SYMREF	BIT(2)	/* fn pins its module (symbol_get) */
+
 /* Also the file names under /sys/kernel/nooks/domains/<d>/objects/. */
 enum nooks_obj_type {
-	NOOKS_OBJ_MEMORY,
-	NOOKS_OBJ_IRQ,
-	NOOKS_OBJ_TIMER,
-	NOOKS_OBJ_WORK,
-	NOOKS_OBJ_TASKLET,
-	NOOKS_OBJ_NAPI,
-	NOOKS_OBJ_NETDEV,
-	NOOKS_OBJ_SKB,
-	NOOKS_OBJ_BLK_MQ,
-	NOOKS_OBJ_GENDISK,
-	NOOKS_OBJ_PCI,
-	NOOKS_OBJ_DMA,
-	NOOKS_OBJ_IOMAP,
-	NOOKS_OBJ_CHRDEV,
-	NOOKS_OBJ_SYSFS,
-	NOOKS_OBJ_KTHREAD,
-	NOOKS_OBJ_WORKQUEUE,
-	NOOKS_OBJ_NOTIFIER,
-	NOOKS_OBJ_LOCK,
-
+#define NOOKS_OBJ_TYPE(NAME, name, flags, what) NOOKS_OBJ_##NAME,
+#include "types.h"
+#undef NOOKS_OBJ_TYPE
 	NOOKS_OBJ_COUNT
 };
 
@@ -48,13 +37,22 @@ struct nooks_object_key {
 	unsigned long type;
 };
 
+/* Most values a release function is called with. */
+#define NOOKS_OBJ_MAX_VALUES	6
+
 struct nooks_object {
 	struct hlist_node hnode;	/* in a bucket; under nooks_objtrack.lock */
 	struct list_head order;		/* under nooks_objtrack.lock */
+	struct list_head inner;		/* embedded list; under nooks_objtrack.lock */
 	struct nooks_object_key key;	/* immutable */
-	size_t size;			/* bytes charged to memory_bytes */
+	size_t size;			/* bytes at key.addr it covers */
 	unsigned long site;		/* code address that acquired it */
 	void (*release)(struct nooks_object *obj); /* may be NULL */
+	/* what release calls, with values; for typed wrappers */
+	void *fn;
+	unsigned long values[NOOKS_OBJ_MAX_VALUES];
+	u8 n_values;
+	u8 flags;			/* NOOKS_OBJF_* */
 };
 
 /*
@@ -69,12 +67,13 @@ struct nooks_objtrack {
 	spinlock_t lock;		/* protects everything below */
 	struct hlist_head *buckets;	/* 1 << NOOKS_OBJTRACK_BITS; under lock */
 	struct list_head order;		/* oldest first; under lock */
+	struct list_head embedded;	/* NOOKS_OBJF_EMBEDDED ones; under lock */
 	unsigned long count[NOOKS_OBJ_COUNT]; /* under lock, read racily */
 	size_t memory_bytes;		/* under lock, read racily */
 };
 
 int nooks_objtrack_init(struct nooks_objtrack *t);
-void nooks_objtrack_uninit(struct nooks_objtrack *t);
+unsigned int nooks_objtrack_uninit(struct nooks_objtrack *t);
 int nooks_objtrack_add(struct nooks_objtrack *t, enum nooks_obj_type type,
 		       const void *addr, size_t size,
 		       void (*release)(struct nooks_object *obj),
@@ -84,6 +83,12 @@ int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
 			  const void *addr);
 unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t);
+unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
+					enum nooks_obj_type type);
+struct nooks_object *nooks_objtrack_alloc(gfp_t gfp);
+void nooks_objtrack_free(struct nooks_object *obj);
+int nooks_objtrack_insert(struct nooks_objtrack *t, struct nooks_object *obj);
+unsigned int nooks_objtrack_type_flags(enum nooks_obj_type type);
 
 static inline unsigned long nooks_objtrack_count(struct nooks_objtrack *t,
 						 enum nooks_obj_type type)

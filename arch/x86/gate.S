@@ -156,7 +156,7 @@ SYM_FUNC_START(nooks_xpc_exit)
 	movq	%rsp, %rdi
 	call	nooks_xpc_out
 	testq	%rax, %rax
-	jnz	.Lexit_unwind
+	jnz	.Lexit_no_call
 
 	CALL_TARGET
 	leaq	FRAME(%rbp), %rsp
@@ -166,6 +166,15 @@ SYM_FUNC_START(nooks_xpc_exit)
 	call	nooks_xpc_back
 	testq	%rax, %rax
 	jnz	.Lexit_unwind
+	movq	NOOKS_XPC_RAX(%rsp), %rax
+	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	EPILOGUE
+	RET
+
+.Lexit_no_call:
+	cmpq	%rax, %rsp
+	jne	.Lexit_unwind
+	/* A refused call with no driver code to unwind: return f->rax. */
 	movq	NOOKS_XPC_RAX(%rsp), %rax
 	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
 	EPILOGUE

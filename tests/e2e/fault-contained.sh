@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# Faults of isolated driver code (page faults, #GP, #DE, #UD) are
-# contained on the stock kernel:
+# Faults of isolated driver code (page faults, #GP, #DE, #UD, and bad
+# parameters its typed wrappers catch: double free, free of a kernel
+# pointer, free of an ERR_PTR) are contained on the stock kernel:
 # the faulting call returns its failure value (here the module's init:
 # the load fails), the kernel prints a one-line Nooks report and no oops,
 # and keeps running. Recovery is not there yet.
@@ -15,7 +16,8 @@ check "the module loads isolated when it does not fault" nooksctl load $M
 check "and unloads" nooksctl unload nooks_test_fault
 
 for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
-	5:invalid-opcode:0x0; do
+	5:invalid-opcode:0x0 6:bad-param:0xff[0-9a-f]+ \
+	7:bad-param:0xffffffffc[0-9a-f]+ 8:bad-param:0xfffffffffffffff4; do
 	n=${how%%:*}
 	type=${how#*:}
 	type=${type%%:*}
@@ -28,6 +30,10 @@ for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
 	check_fails "fault=$n: module not left behind" [ -e /sys/module/nooks_test_fault ]
 	check_eq "fault=$n: no domain left behind" "" "$(nooksctl list)"
 done
+check_match "a double free is named as such" \
+	"kfree: releases a not held memory" "$(dmesg | grep 'bad-param' | head -n 1)"
+check_match "an ERR_PTR is named as such" "kfree: ERR_PTR as memory" \
+	"$(dmesg | grep 'bad-param' | tail -n 1)"
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:'"
 check "the kernel still loads modules" nooksctl load $M
 check "and unloads them" nooksctl unload nooks_test_fault

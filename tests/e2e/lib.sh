@@ -61,6 +61,49 @@ sysfs_domain() {
 	cat "/sys/kernel/nooks/domains/$1/$2" 2>/dev/null
 }
 
+# show_objects DOMAIN: the nonzero object counts, as a TAP comment
+show_objects() {
+	local f line=""
+	for f in /sys/kernel/nooks/domains/"$1"/objects/*; do
+		[ "$(cat "$f")" = 0 ] || line="$line $(basename "$f")=$(cat "$f")"
+	done
+	echo "# $1 holds:${line:- nothing} (memory_bytes $(sysfs_domain "$1" memory_bytes))"
+}
+
+# check_objects DOMAIN TYPE=N...: objects/TYPE holds N; N "+" means at
+# least one
+check_objects() {
+	local d=$1 kv t want got
+	shift
+	for kv in "$@"; do
+		t=${kv%%=*}
+		want=${kv#*=}
+		got=$(sysfs_domain "$d" "objects/$t")
+		if [ "$want" = + ]; then
+			check "$d: objects/$t > 0 ($got)" [ "${got:-0}" -gt 0 ]
+		else
+			check_eq "$d: objects/$t" "$want" "$got"
+		fi
+	done
+}
+
+# check_unload_releases DOMAIN: rmmod the domain's module directly (the
+# domain stays, stopped): every object count and memory_bytes is back to
+# zero, and nooks.ko did not report objects left; then destroy the domain
+check_unload_releases() {
+	local d=$1 f left=""
+	check "$d: rmmod $d" rmmod "$d"
+	check_eq "$d: domain stopped" stopped "$(sysfs_domain "$d" state)"
+	for f in /sys/kernel/nooks/domains/"$d"/objects/*; do
+		[ "$(cat "$f")" = 0 ] || left="$left $(basename "$f")=$(cat "$f")"
+	done
+	check_eq "$d: no objects left after unload" "" "$left"
+	check_eq "$d: memory_bytes 0 after unload" 0 "$(sysfs_domain "$d" memory_bytes)"
+	check_fails "$d: no 'unloaded holding' report" \
+		sh -c "dmesg | grep -q '$d: unloaded holding'"
+	check "$d: nooksctl domain destroy" nooksctl domain destroy "$d"
+}
+
 # Free pages parked on the per-CPU lists (kB): MemFree leaves them out, so
 # MemAvailable swings by tens of MB as a process frees its memory (nooksctl
 # parses 4 MB of BTF) although nothing leaked.

@@ -27,7 +27,13 @@ check_fails "no device bound, as natively" [ -e /sys/bus/pci/drivers/8139too/000
 in=$(sysfs_domain 8139too calls_in)
 check "init and probe crossed into the domain (calls_in $in)" [ "$in" -ge 2 ]
 check_crossings 8139too
+show_objects 8139too
+# Only its PCI driver registration: probe refused the device.
+check_objects 8139too driver=1 pci_enabled=0 iomap=0 netdev=0
 check "nooksctl unload 8139too" nooksctl unload 8139too
 check_fails "module gone" [ -e /sys/module/8139too ]
+check "nooksctl load 8139too again" nooksctl load 8139too
+check_unload_releases 8139too
+
 check_isolated_cycles 8139too 20
 check "rmmod nooks" rmmod nooks

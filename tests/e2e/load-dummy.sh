@@ -15,6 +15,9 @@ check_eq "domain module" dummy "$(sysfs_domain dummy module)"
 check_match "lsmod shows dummy using nooks" "^nooks .*dummy" "$(lsmod)"
 check_match "bound in dmesg" "dummy: bound to domain dummy" "$(dmesg)"
 check "dummy0 exists" [ -d /sys/class/net/dummy0 ]
+show_objects dummy
+# Its rtnl link type, one registered net_device with per-CPU stats.
+check_objects dummy driver=1 netdev=1 netdev_registered=1 memory=1
 
 ip link set dummy0 up
 ip addr add 10.9.0.1/24 dev dummy0
@@ -32,6 +35,11 @@ check "nooksctl unload dummy" nooksctl unload dummy
 check_fails "module gone" [ -e /sys/module/dummy ]
 check_fails "domain gone" [ -e $D ]
 check_fails "dummy0 gone" [ -e /sys/class/net/dummy0 ]
+
+# The kernel unregisters and frees dummy's net_device itself when the
+# link type goes (rtnl_link_ops, needs_free_netdev): nothing stays counted.
+check "nooksctl load dummy again" nooksctl load dummy
+check_unload_releases dummy
 
 check_isolated_cycles dummy 20
 check "rmmod nooks" rmmod nooks

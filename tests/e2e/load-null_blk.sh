@@ -18,9 +18,17 @@ check "read it back" dd if=/dev/nullb0 of=/tmp/back bs=4096 count=256 \
 	iflag=direct
 check "pattern intact" cmp /tmp/pattern /tmp/back
 check_crossings null_blk
+show_objects null_blk
+# Its block major and device index, a tag set, an added gendisk,
+# and the pages backing what was written.
+check_objects null_blk chrdev=1 id=1 blk_mq=1 gendisk=1 disk_added=1 memory=+
 
 check "nooksctl unload null_blk" nooksctl unload null_blk
 check_fails "module gone" [ -e /sys/module/null_blk ]
 check_fails "/dev/nullb0 gone" [ -e /dev/nullb0 ]
+check "nooksctl load null_blk again" nooksctl load null_blk -- memory_backed=1 gb=1
+check "write to it" dd if=/tmp/pattern of=/dev/nullb0 bs=4096 count=16 oflag=direct
+check_unload_releases null_blk
+
 check_isolated_cycles null_blk 20 memory_backed=1 gb=1
 check "rmmod nooks" rmmod nooks

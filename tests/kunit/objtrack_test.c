@@ -70,11 +70,11 @@ static void nooks_test_not_held(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
 						    KEY(9)), -ENOENT);
 	/* Held as another type is not held as this one. */
-	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_PCI, KEY(9), 0,
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_PCI_ENABLED, KEY(9), 0,
 						 NULL, 0, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
 						    KEY(9)), -ENOENT);
-	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_PCI), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_PCI_ENABLED), 1UL);
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(t), (size_t)0);
 	nooks_objtrack_uninit(t);
 }
@@ -133,7 +133,8 @@ static void nooks_test_reverse_release(struct kunit *test)
 	nooks_objtrack_uninit(t);
 }
 
-static void nooks_test_uninit_releases(struct kunit *test)
+/* What is left at teardown is forgotten, never released. */
+static void nooks_test_uninit_forgets(struct kunit *test)
 {
 	struct nooks_objtrack *t = nooks_test_tracker(test);
 
@@ -141,8 +142,52 @@ static void nooks_test_uninit_releases(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_WORK, KEY(1), 0,
 						 nooks_test_record_release, 0,
 						 GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY, KEY(2), 8,
+						 nooks_test_record_release, 0,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_uninit(t), 2U);
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 0U);
+}
+
+/*
+ * Freeing memory forgets the embedded objects (timers, work) inside it,
+ * and only those: nothing is left of them to release.
+ */
+static void nooks_test_embedded(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	nooks_test_nreleased = 0;
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_MEMORY, KEY(100),
+						 64, NULL, 0, GFP_KERNEL), 0);
+	/* Inside: a timer and a work item; outside: a timer at the end. */
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_TIMER, KEY(100),
+						 0, nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_WORK,
+						 KEY(100) + 63, 0,
+						 nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_TIMER,
+						 KEY(100) + 64, 0,
+						 nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	/* A non-embedded object inside is kept: it has its own lifetime. */
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_IRQ,
+						 KEY(100) + 8, 0,
+						 nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_MEMORY,
+						    KEY(100)), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_TIMER), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_WORK), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_IRQ), 1UL);
+	KUNIT_EXPECT_TRUE(test, nooks_objtrack_holds(t, NOOKS_OBJ_TIMER,
+						     KEY(100) + 64));
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 0U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(t), 2U);
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 2U);
 	nooks_objtrack_uninit(t);
-	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 1U);
 }
 
 /* Enough objects to put several in every bucket. */
@@ -169,12 +214,36 @@ static void nooks_test_many(struct kunit *test)
 	nooks_objtrack_uninit(t);
 }
 
+static void nooks_test_forget_type(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	nooks_test_nreleased = 0;
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_LOCK, KEY(1), 0,
+						 nooks_test_record_release, 0,
+						 GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_IRQ, KEY(2), 0,
+						 nooks_test_record_release, 0,
+						 GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_LOCK, KEY(3), 0,
+						 nooks_test_record_release, 0,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_forget_type(t, NOOKS_OBJ_LOCK), 2U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_LOCK), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(t), 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_released[0], (unsigned long)KEY(2));
+	nooks_objtrack_uninit(t);
+}
+
 static struct kunit_case nooks_objtrack_test_cases[] = {
 	KUNIT_CASE(nooks_test_add_remove),
 	KUNIT_CASE(nooks_test_not_held),
 	KUNIT_CASE(nooks_test_duplicate),
 	KUNIT_CASE(nooks_test_reverse_release),
-	KUNIT_CASE(nooks_test_uninit_releases),
+	KUNIT_CASE(nooks_test_uninit_forgets),
+	KUNIT_CASE(nooks_test_embedded),
+	KUNIT_CASE(nooks_test_forget_type),
 	KUNIT_CASE(nooks_test_many),
 	{}
 };

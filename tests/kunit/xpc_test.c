@@ -12,11 +12,13 @@
 #include <linux/kernel.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include "../../core/domain.h"
 #include "../../domains/xpc.h"
+#include "../../wrappers/wrap.h"
 #include "xpc_test.h"
 
 MODULE_IMPORT_NS(NOOKS_INTERNAL);
@@ -268,6 +270,50 @@ struct nooks_gate_desc nooks_test_desc_calls_failing = {
 
 NOOKS_TEST_STUB(nooks_test_entry_calls_failing, nooks_test_desc_calls_failing,
 		nooks_xpc_entry);
+
+/*
+ * Driver code calling kmalloc and kfree through typed wrappers: exit
+ * gates 0 and 1 of nooks_test_wrap_gates, whose wrappers the test sets.
+ */
+static int nooks_test_static_obj;
+static void *nooks_test_wrap_ptr;
+
+static int nooks_test_drv_wrapped(int x)
+{
+	nooks_seen.driver_calls++;
+	if (x) {
+		/* kfree of memory it never allocated: must not happen. */
+		nooks_test_exit_kfree(&nooks_test_static_obj);
+		nooks_test_driver_went_on++;
+		return x;
+	}
+	nooks_test_wrap_ptr = nooks_test_exit_kmalloc(32, GFP_KERNEL);
+	return nooks_test_wrap_ptr ? 1 : -ENOMEM;
+}
+
+struct nooks_gate_desc nooks_test_desc_wrapped = {
+	.target = (unsigned long)nooks_test_drv_wrapped,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_wrapped, nooks_test_desc_wrapped,
+		nooks_xpc_entry);
+
+struct nooks_gate_desc nooks_test_wrap_gates[2] = {
+	{
+		.target = (unsigned long)__kmalloc,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_PTR,
+	}, {
+		.target = (unsigned long)kfree,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_VOID,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_kmalloc, nooks_test_wrap_gates, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_kfree, nooks_test_wrap_gates + 24, nooks_xpc_exit);
 
 /* === Kernel side: functions the driver reaches through exit stubs === */
 
@@ -620,6 +666,49 @@ static void nooks_test_failed_domain(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, nooks_test_entry_ptr(), (void *)&nooks_seen);
 }
 
+/*
+ * The exit gate runs a typed wrapper's hooks: what the driver allocates is
+ * tracked, and a kfree of what it does not hold is a fault of its domain,
+ * never made (kfree of a static variable would crash the kernel).
+ */
+static void nooks_test_typed_wrappers(struct kunit *test)
+{
+	const struct nooks_wrapper *wrap[2] = {
+		nooks_wrapper_find("__kmalloc"), nooks_wrapper_find("kfree"),
+	};
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	KUNIT_ASSERT_NOT_NULL(test, wrap[0]);
+	KUNIT_ASSERT_NOT_NULL(test, wrap[1]);
+	d->gates = nooks_test_wrap_gates;
+	d->strict = true;
+	WRITE_ONCE(d->wrap, wrap);
+	nooks_test_domain = d;
+	nooks_test_driver_went_on = 0;
+
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_wrapped(0), 1);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects, NOOKS_OBJ_MEMORY), 1UL);
+	KUNIT_EXPECT_TRUE(test, nooks_objtrack_holds(&d->objects, NOOKS_OBJ_MEMORY,
+						     nooks_test_wrap_ptr));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(&d->objects), (size_t)32);
+
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_wrapped(1), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_test_driver_went_on, 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(report, "bad-param ", 10), "%s",
+			      report);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+
+	WRITE_ONCE(d->wrap, NULL);
+	/* What the driver still holds is recovery's to release. */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 1U);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -653,6 +742,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE_PARAM(nooks_test_exit_unwinds, nooks_fail_when_gen_params),
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
+	KUNIT_CASE(nooks_test_typed_wrappers),
 	{}
 };
 

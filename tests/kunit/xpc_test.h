@@ -6,6 +6,7 @@
 #ifndef _NOOKS_XPC_TEST_H
 #define _NOOKS_XPC_TEST_H
 
+#include <linux/gfp.h>
 #include <linux/types.h>
 
 long nooks_test_entry_add8(long a, long b, long c, long d, long e, long f,
@@ -26,5 +27,8 @@ void *nooks_test_entry_fault_write(int x);
 int nooks_test_entry_trap(int x);
 int nooks_test_entry_calls_failing(int x);
 int nooks_test_exit_fails(int x);
+int nooks_test_entry_wrapped(int x);
+void *nooks_test_exit_kmalloc(size_t size, gfp_t flags);
+void nooks_test_exit_kfree(const void *p);
 
 #endif /* _NOOKS_XPC_TEST_H */

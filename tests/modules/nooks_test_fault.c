@@ -3,11 +3,13 @@
  * A module whose init faults on request, to show a fault in isolated
  * driver code contained: fault=1 reads through NULL, 2 writes into a
  * vmalloc guard page, 3 reads through a non-canonical pointer (#GP), 4
- * divides by zero (#DE), 5 is BUG() (#UD). With fault=0 it loads and does
- * nothing.
+ * divides by zero (#DE), 5 is BUG() (#UD); bad parameters a typed wrapper
+ * catches: 6 frees a buffer twice, 7 frees a pointer it never allocated,
+ * 8 frees an ERR_PTR. With fault=0 it loads and does nothing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 static int nooks_test_fault;
@@ -15,6 +17,7 @@ module_param_named(fault, nooks_test_fault, int, 0444);
 
 static int *nooks_test_null;
 static int nooks_test_zero;
+static int nooks_test_static;
 
 static int __init nooks_test_fault_init(void)
 {
@@ -36,6 +39,17 @@ static int __init nooks_test_fault_init(void)
 		return READ_ONCE(nooks_test_fault) / READ_ONCE(nooks_test_zero);
 	case 5:
 		BUG();
+	case 6:
+		page = kmalloc(64, GFP_KERNEL);
+		kfree(page);
+		kfree(READ_ONCE(page));
+		return 0;
+	case 7:
+		kfree(&nooks_test_static);
+		return 0;
+	case 8:
+		kfree(ERR_PTR(-ENOMEM));
+		return 0;
 	}
 	return 0;
 }

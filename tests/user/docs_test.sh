@@ -17,7 +17,7 @@
 #    and the environment variables it reads (getenv);
 #  - the files of a domain in /sys: the names of NOOKS_COUNTER_ATTR(...)
 #    and __ATTR*(...) in core/sysfs.c, and the object types of
-#    nooks_obj_type_names in objtrack/objtrack.c.
+#    objtrack/types.h.
 # and checks that each is named:
 #  (a) in "nooksctl help" or "nooksctl OBJECT help": a command on a line
 #      "  WORD ..." under Commands:, an option as a word under Options:,
@@ -199,8 +199,8 @@ sysfs_attrs()
 
 obj_types()
 {
-	sed -n '/nooks_obj_type_names\[[A-Z_]*\] = {/,/^};/s/.*\] = "\([^"]*\)".*/\1/p' \
-		objtrack/objtrack.c
+	sed -n 's/^NOOKS_OBJ_TYPE([A-Z0-9_]*, \([a-z0-9_]*\),.*/\1/p' \
+		objtrack/types.h
 }
 
 cmd_tables > "$TMP/cmds"

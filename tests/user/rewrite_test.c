@@ -943,8 +943,8 @@ static void test_module(const char *dir, const struct module_expect *x)
 
 		ok(!strcmp(how_of(&res, "__udelay"), "in-domain") &&
 		   !strcmp(how_of(&res, "jiffies"), "data") &&
-		   !strcmp(how_of(&res, "_printk"), "gate") &&
-		   !strcmp(how_of(&res, "netdev_info"), "gate") &&
+		   !strcmp(how_of(&res, "_printk"), "typed") &&
+		   !strcmp(how_of(&res, "netdev_info"), "typed") &&
 		   !strcmp(how_of(&res, "eth_validate_addr"), "address") &&
 		   !strcmp(how_of(&res, "param_ops_int"), "data"),
 		   "e1000: __udelay %s, jiffies %s, _printk %s, netdev_info %s, eth_validate_addr %s, param_ops_int %s",

@@ -360,7 +360,8 @@ static void mark_custom_conventions(struct nooks_rewrite_result *res)
 	for (i = 0; i < res->n_imports; i++) {
 		struct nooks_import_report *imp = &res->imports[i];
 
-		if (imp->how != NOOKS_IMPORT_GATE || !imp->calls)
+		if ((imp->how != NOOKS_IMPORT_GATE &&
+		     imp->how != NOOKS_IMPORT_TYPED) || !imp->calls)
 			continue;
 		for (k = 0; k < ARRAY_SIZE(custom_convention); k++) {
 			if (name_matches(imp->name, custom_convention[k])) {

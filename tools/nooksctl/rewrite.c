@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "in_domain.h"
+#include "typed.h"
 #include "rewrite.h"
 
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
@@ -1731,7 +1732,8 @@ static unsigned int import_how(const struct import *k)
 	if (!strncmp(k->name, "nooks_", 6))
 		return NOOKS_IMPORT_NOOKS;
 	if (k->redirected)
-		return NOOKS_IMPORT_GATE;
+		return nooks_typed(k->name) ? NOOKS_IMPORT_TYPED :
+					      NOOKS_IMPORT_GATE;
 	/* Called only where no gate can go: a function all the same. */
 	if (k->calls || (k->proto.found && k->proto.is_func))
 		return NOOKS_IMPORT_ADDRESS;

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the generated typed wrappers (wrappers/generated/,
+ * from wrappers/specs/) and their runtime (wrappers/runtime.c): each
+ * hook is called as the exit gate calls it, with a frame holding the
+ * driver's arguments and the function's return value, against a test
+ * domain. Checked: what is recorded and with what release, what a bad
+ * parameter does to the domain, and that the generated table is usable.
+ */
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/hrtimer.h>
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "../../core/domain.h"
+#include "../../wrappers/wrap.h"
+
+MODULE_IMPORT_NS(NOOKS_INTERNAL);
+
+/* One exit gate whose wrapper is whichever function a test calls. */
+static struct nooks_gate_desc nooks_wt_gate = {
+	.kind = NOOKS_GATE_EXIT,
+	.ret_class = NOOKS_RET_INT,
+};
+
+static const struct nooks_wrapper *nooks_wt_wrap[1];
+/* Stands for the module's entry stubs in the entry checks. */
+static u8 nooks_wt_stubs[4 * NOOKS_STUB_SIZE];
+
+static int nooks_wrap_test_init(struct kunit *test)
+{
+	struct nooks_domain *d = nooks_domain_create("kunit_wrap");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	KUNIT_ASSERT_EQ(test, nooks_domain_bind_module(d, "kunit_wrap"), 0);
+	d->module = THIS_MODULE;
+	d->gates = &nooks_wt_gate;
+	d->stubs_start = (unsigned long)nooks_wt_stubs;
+	d->stubs_end = d->stubs_start + sizeof(nooks_wt_stubs);
+	d->strict = true;
+	WRITE_ONCE(d->wrap, nooks_wt_wrap);
+	test->priv = d;
+	return 0;
+}
+
+static void nooks_wrap_test_exit(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	WRITE_ONCE(d->wrap, NULL);	/* static: the domain must not free it */
+	d->module = NULL;
+	flush_work(&d->fault_work);
+	nooks_domain_unbind_module(d);
+	nooks_domain_destroy(d);
+	nooks_domain_put(d);
+}
+
+/* A frame as the exit gate builds it for a call of @name. */
+static void nooks_wt_frame(struct kunit *test, struct nooks_xpc_frame *f,
+			   const char *name)
+{
+	const struct nooks_wrapper *w = nooks_wrapper_find(name);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, w, "no wrapper for %s", name);
+	nooks_wt_wrap[0] = w;
+	memset(f, 0, sizeof(*f));
+	f->domain = test->priv;
+	f->desc = &nooks_wt_gate;
+	f->kind = NOOKS_XPC_EXIT;
+	f->ret = (unsigned long)nooks_wt_frame;	/* the "driver" call site */
+}
+
+/* The pre hook's verdict on a call of @name with the given arguments. */
+static int nooks_wt_pre(struct kunit *test, const char *name, u64 a0, u64 a1,
+			u64 a2, u64 a3, u64 a4, u64 a5)
+{
+	struct nooks_xpc_frame f;
+
+	nooks_wt_frame(test, &f, name);
+	f.rdi = a0;
+	f.rsi = a1;
+	f.rdx = a2;
+	f.rcx = a3;
+	f.r8 = a4;
+	f.r9 = a5;
+	return nooks_wt_wrap[0]->pre ? nooks_wt_wrap[0]->pre(&f) : 0;
+}
+
+/* The post hook after a call of @name returned @ret. */
+static void nooks_wt_post(struct kunit *test, const char *name, u64 a0, u64 a1,
+			  u64 a2, u64 a3, u64 a4, u64 a5, u64 ret)
+{
+	struct nooks_xpc_frame f;
+
+	nooks_wt_frame(test, &f, name);
+	f.rdi = a0;
+	f.rsi = a1;
+	f.rdx = a2;
+	f.rcx = a3;
+	f.r8 = a4;
+	f.r9 = a5;
+	f.rax = ret;
+	KUNIT_ASSERT_NOT_NULL_MSG(test, nooks_wt_wrap[0]->post,
+				  "%s has no post hook", name);
+	nooks_wt_wrap[0]->post(&f);
+}
+
+static unsigned long nooks_wt_count(struct kunit *test,
+				    enum nooks_obj_type type)
+{
+	struct nooks_domain *d = test->priv;
+
+	return nooks_objtrack_count(&d->objects, type);
+}
+
+static bool nooks_wt_failed(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	return nooks_domain_state(d) == NOOKS_STATE_FAILED;
+}
+
+static void nooks_wt_expect_fault(struct kunit *test, const char *what)
+{
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	KUNIT_EXPECT_TRUE(test, nooks_wt_failed(test));
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(report, "bad-param ", 10),
+			      "last_fault: %s", report);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(report, what),
+				  "last_fault: %s (wanted %s)", report, what);
+}
+
+/* Every spec'd function is found, and the table is sorted and unique. */
+static void nooks_test_table(struct kunit *test)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_GT(test, nooks_wrappers_count, 0U);
+	for (i = 0; i < nooks_wrappers_count; i++) {
+		const struct nooks_wrapper *w = &nooks_wrappers[i];
+
+		if (i)
+			KUNIT_EXPECT_LT_MSG(test,
+					    strcmp(nooks_wrappers[i - 1].name,
+						   w->name), 0,
+					    "%s before %s",
+					    nooks_wrappers[i - 1].name, w->name);
+		KUNIT_EXPECT_PTR_EQ(test, nooks_wrapper_find(w->name), w);
+	}
+	KUNIT_EXPECT_NULL(test, nooks_wrapper_find("nooks_no_such_function"));
+	KUNIT_EXPECT_NULL(test, nooks_wrapper_find(""));
+}
+
+/* kmalloc'd memory: tracked with its size, released by kfree. */
+static void nooks_test_memory(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	void *p = kmalloc(100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	nooks_wt_post(test, "__kmalloc", 100, GFP_KERNEL, 0, 0, 0, 0,
+		      (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_MEMORY), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(&d->objects),
+			(size_t)100);
+	/* A failed allocation records nothing. */
+	nooks_wt_post(test, "__kmalloc", 100, GFP_KERNEL, 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_MEMORY), 1UL);
+
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree", (unsigned long)p,
+					   0, 0, 0, 0, 0), 0);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_MEMORY), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_memory_bytes(&d->objects),
+			(size_t)0);
+	/* kfree(NULL) is fine. */
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree", 0, 0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+}
+
+/* kfree of what was already freed: the domain fails, the call is refused. */
+static void nooks_test_double_free(struct kunit *test)
+{
+	void *p = kmalloc(8, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	nooks_wt_post(test, "__kmalloc", 8, GFP_KERNEL, 0, 0, 0, 0,
+		      (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree", (unsigned long)p,
+					   0, 0, 0, 0, 0), 0);
+	kfree(p);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "kfree", (unsigned long)p,
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "kfree: releases a not held memory");
+}
+
+/* kfree of memory the kernel owns. */
+static void nooks_test_free_kernel_pointer(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "kfree",
+					   (unsigned long)&nooks_wt_gate,
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "not held");
+}
+
+static void nooks_test_err_ptr(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "kfree",
+					   (unsigned long)ERR_PTR(-ENOMEM),
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "ERR_PTR as memory");
+}
+
+/*
+ * An id from an IDA is released by ida_free with the values captured at
+ * acquisition: after recovery's release the same id is free again.
+ */
+static DEFINE_IDA(nooks_wt_ida);
+
+static void nooks_test_release_values(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	int id = ida_alloc_range(&nooks_wt_ida, 5, 100, GFP_KERNEL);
+
+	KUNIT_ASSERT_EQ(test, id, 5);
+	nooks_wt_post(test, "ida_alloc_range", (unsigned long)&nooks_wt_ida, 5,
+		      100, GFP_KERNEL, 0, 0, id);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_ID), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 1U);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_ID), 0UL);
+	/* ida_free(&ida, 5) ran: 5 is handed out again. */
+	id = ida_alloc_range(&nooks_wt_ida, 5, 100, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, id, 5);
+	if (id >= 0)
+		ida_free(&nooks_wt_ida, id);
+	/* A failed allocation (negative) records nothing. */
+	nooks_wt_post(test, "ida_alloc_range", (unsigned long)&nooks_wt_ida, 5,
+		      100, GFP_KERNEL, 0, 0, (u64)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_ID), 0UL);
+	ida_destroy(&nooks_wt_ida);
+}
+
+static irqreturn_t nooks_wt_handler(int irq, void *dev)
+{
+	return IRQ_NONE;
+}
+
+/*
+ * request_irq: the handler must be a gate (or kernel code), never the
+ * driver's own code; success records the irq, failure nothing.
+ */
+static void nooks_test_irq(struct kunit *test)
+{
+	unsigned long gate = (unsigned long)nooks_wt_stubs + NOOKS_STUB_SIZE;
+	int dev;
+
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "request_threaded_irq", 11,
+					   gate, 0, 0, 0, (unsigned long)&dev),
+			0);
+	nooks_wt_post(test, "request_threaded_irq", 11, gate, 0, 0, 0,
+		      (unsigned long)&dev, 0);
+	nooks_wt_post(test, "request_threaded_irq", 12, gate, 0, 0, 0,
+		      (unsigned long)&dev + 1, (u64)-EBUSY);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_IRQ), 1UL);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "free_irq", 11,
+					   (unsigned long)&dev, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_IRQ), 0UL);
+
+	/* This module plays the driver: its own handler bypasses the gates. */
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "request_threaded_irq", 11,
+					   (unsigned long)nooks_wt_handler, 0,
+					   0, 0, (unsigned long)&dev), 0);
+	nooks_wt_expect_fault(test, "driver code, not its gate");
+}
+
+/* A call that needs a live net_device of the domain. */
+static void nooks_test_hold(struct kunit *test)
+{
+	void *dev = kzalloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	nooks_wt_post(test, "alloc_etherdev_mqs", 0, 1, 1, 0, 0, 0,
+		      (unsigned long)dev);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NETDEV), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "netif_device_attach",
+					   (unsigned long)dev, 0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "free_netdev",
+					   (unsigned long)dev, 0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NETDEV), 0UL);
+	/* Used after its release. */
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "netif_device_attach",
+					   (unsigned long)dev, 0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "netif_device_attach: not a held netdev");
+	kfree(dev);
+}
+
+/*
+ * Re-arming a timer is normal; work queued inside memory the driver
+ * frees is forgotten with it.
+ */
+static void nooks_test_again_and_embedded(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	u8 *priv = kzalloc(256, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, priv);
+	nooks_wt_post(test, "__kmalloc", 256, GFP_KERNEL, 0, 0, 0, 0,
+		      (unsigned long)priv);
+	nooks_wt_post(test, "hrtimer_start_range_ns", (unsigned long)priv, 1,
+		      0, 0, 0, 0, 0);
+	nooks_wt_post(test, "hrtimer_start_range_ns", (unsigned long)priv, 2,
+		      0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_TIMER), 1UL);
+	nooks_wt_post(test, "queue_work_on", WORK_CPU_UNBOUND, 0,
+		      (unsigned long)(priv + 64), 0, 0, 0, true);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_WORK), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree", (unsigned long)priv,
+					   0, 0, 0, 0, 0), 0);
+	kfree(priv);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_TIMER), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_WORK), 0UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 0U);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+}
+
+/* With imports no wrapper describes, an untracked release may be fine. */
+static void nooks_test_not_strict(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	d->strict = false;
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree",
+					   (unsigned long)&nooks_wt_gate,
+					   0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+	/* An ERR_PTR is a bug whoever allocated the object. */
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "kfree",
+					   (unsigned long)ERR_PTR(-EIO),
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "ERR_PTR as memory");
+}
+
+static struct kunit_case nooks_wrap_test_cases[] = {
+	KUNIT_CASE(nooks_test_table),
+	KUNIT_CASE(nooks_test_memory),
+	KUNIT_CASE(nooks_test_double_free),
+	KUNIT_CASE(nooks_test_free_kernel_pointer),
+	KUNIT_CASE(nooks_test_err_ptr),
+	KUNIT_CASE(nooks_test_release_values),
+	KUNIT_CASE(nooks_test_irq),
+	KUNIT_CASE(nooks_test_hold),
+	KUNIT_CASE(nooks_test_again_and_embedded),
+	KUNIT_CASE(nooks_test_not_strict),
+	{}
+};
+
+static struct kunit_suite nooks_wrap_test_suite = {
+	.name = "nooks_wrap",
+	.init = nooks_wrap_test_init,
+	.exit = nooks_wrap_test_exit,
+	.test_cases = nooks_wrap_test_cases,
+};
+
+kunit_test_suite(nooks_wrap_test_suite);

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the generated wrapper hooks call (wrappers/wrap.h): the checks
+ * that turn a driver's bad parameter into a fault of its domain, and the
+ * records of what it acquires. The hooks run in kernel context after the
+ * exit gate gave the caller's preemption state back, from any context the
+ * driver calls from (hard interrupts included).
+ */
+#include <linux/bsearch.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+
+#include "../core/domain.h"
+#include "wrap.h"
+
+/* The generated table, for the KUnit suites. */
+EXPORT_SYMBOL_NS_GPL(nooks_wrappers, NOOKS_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(nooks_wrappers_count, NOOKS_INTERNAL);
+
+static int nooks_wrapper_cmp(const void *key, const void *elt)
+{
+	const struct nooks_wrapper *w = elt;
+
+	return strcmp(key, w->name);
+}
+
+/**
+ * nooks_wrapper_find() - the typed wrapper of a kernel function
+ * @name: the function
+ *
+ * Return: its wrapper, or NULL when no spec states its meaning.
+ */
+const struct nooks_wrapper *nooks_wrapper_find(const char *name)
+{
+	return bsearch(name, nooks_wrappers, nooks_wrappers_count,
+		       sizeof(nooks_wrappers[0]), nooks_wrapper_cmp);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrapper_find, NOOKS_INTERNAL);
+
+static const char *nooks_wrap_fn_name(struct nooks_xpc_frame *f)
+{
+	const struct nooks_wrapper *w = nooks_domain_wrapper(f->domain, f->desc);
+
+	return w ? w->name : "?";
+}
+
+/*
+ * The driver passed something it must not: its domain fails, and the
+ * gate unwinds the driver code that called instead of making the call.
+ */
+static int nooks_wrap_fault(struct nooks_xpc_frame *f,
+			    enum nooks_obj_type type, unsigned long key,
+			    const char *why)
+{
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	snprintf(report, sizeof(report), "bad-param %pS %#lx %s: %s%s%s",
+		 (void *)(unsigned long)f->ret, key, nooks_wrap_fn_name(f), why,
+		 type < NOOKS_OBJ_COUNT ? " " : "",
+		 type < NOOKS_OBJ_COUNT ? nooks_obj_type_names[type] : "");
+	nooks_domain_fail(f->domain, report);
+	return -EFAULT;
+}
+
+static int nooks_wrap_check(struct nooks_xpc_frame *f,
+			    enum nooks_obj_type type, unsigned long key,
+			    unsigned int flags)
+{
+	if (!key)
+		return flags & NOOKS_WRAPF_NULL_OK ? 0 :
+			nooks_wrap_fault(f, type, key, "NULL as");
+	if (IS_ERR_VALUE(key))
+		return nooks_wrap_fault(f, type, key, "ERR_PTR as");
+	return 1;
+}
+
+/**
+ * nooks_wrap_hold() - check an argument is an object the domain holds
+ * @f: the exit gate's frame
+ * @type: the kind of object the function takes
+ * @key: the argument
+ * @flags: NOOKS_WRAPF_NULL_OK
+ *
+ * As for nooks_wrap_release(), an object not held is a fault only when
+ * all the domain's imports are typed.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_hold(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+		    unsigned long key, unsigned int flags)
+{
+	int ret = nooks_wrap_check(f, type, key, flags);
+
+	if (ret <= 0)
+		return ret;
+	if (!nooks_objtrack_holds(&f->domain->objects, type, (void *)key) &&
+	    f->domain->strict)
+		return nooks_wrap_fault(f, type, key, "not a held");
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_hold, NOOKS_INTERNAL);
+
+/**
+ * nooks_wrap_release() - the call releases an object: stop tracking it
+ * @f: the exit gate's frame
+ * @type: the kind of object
+ * @key: the argument naming it
+ * @flags: NOOKS_WRAPF_NULL_OK, NOOKS_WRAPF_UNTRACKED_OK
+ *
+ * Releasing what the domain does not hold (a double free, a kernel
+ * pointer, garbage) is a fault of the domain when all its imports are
+ * typed; otherwise the object may come from a function no wrapper
+ * describes (a kmemdup without a spec), and the call goes ahead.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_release(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+		       unsigned long key, unsigned int flags)
+{
+	int ret = nooks_wrap_check(f, type, key, flags);
+
+	if (ret <= 0)
+		return ret;
+	if (nooks_objtrack_remove(&f->domain->objects, type, (void *)key) &&
+	    !(flags & NOOKS_WRAPF_UNTRACKED_OK) && f->domain->strict)
+		return nooks_wrap_fault(f, type, key, "releases a not held");
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_release, NOOKS_INTERNAL);
+
+/**
+ * nooks_wrap_entry() - check a function pointer the kernel will call
+ * @f: the exit gate's frame
+ * @arg: which argument, for the report
+ * @fn: its value
+ *
+ * The driver must hand the kernel its entry gates (the rewriter made
+ * every address it takes one), never its own code, which would run
+ * unisolated.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_entry(struct nooks_xpc_frame *f, unsigned int arg,
+		     unsigned long fn)
+{
+	struct nooks_domain *d = f->domain;
+	char why[40];
+
+	if (!fn || (fn >= d->stubs_start && fn < d->stubs_end))
+		return 0;
+	if (!within_module(fn, READ_ONCE(d->module)))
+		return 0;
+	snprintf(why, sizeof(why), "a%u is driver code, not its gate", arg);
+	return nooks_wrap_fault(f, NOOKS_OBJ_COUNT, fn, why);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_entry, NOOKS_INTERNAL);
+
+/* What recovery calls for an object a typed wrapper recorded. */
+typedef void (*nooks_release_fn)(unsigned long, unsigned long, unsigned long,
+				 unsigned long, unsigned long, unsigned long);
+
+static void nooks_wrap_release_call(struct nooks_object *obj)
+{
+	nooks_release_fn fn = (nooks_release_fn)obj->fn;
+	const unsigned long *v = obj->values;
+
+	/* Extra arguments are harmless in the x86-64 calling convention. */
+	fn(v[0], v[1], v[2], v[3], v[4], v[5]);
+}
+
+/**
+ * nooks_wrap_acquire() - the call acquired an object: track it
+ * @f: the exit gate's frame
+ * @type: the kind of object
+ * @key: what names it
+ * @size: bytes it covers
+ * @release: the kernel function that releases it, or its name with
+ *	NOOKS_WRAPF_BY_NAME (a function of another module: looked up now,
+ *	and that module pinned while the object lives)
+ * @values: the arguments of @release
+ * @n_values: how many (at most NOOKS_OBJ_MAX_VALUES)
+ * @flags: NOOKS_WRAPF_AGAIN_OK, NOOKS_WRAPF_GRANT, NOOKS_WRAPF_BY_NAME
+ *
+ * An object that cannot be recorded (no memory for the record) stays
+ * untracked, with a warning: recovery would not release it.
+ */
+void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+			unsigned long key, size_t size, void *release,
+			const unsigned long *values, unsigned int n_values,
+			unsigned int flags)
+{
+	const struct nooks_wrapper *w = nooks_domain_wrapper(f->domain, f->desc);
+	struct nooks_objtrack *t = &f->domain->objects;
+	struct nooks_object *obj;
+	gfp_t gfp;
+
+	gfp = w && (w->flags & NOOKS_WRAP_SLEEPS) ? GFP_KERNEL :
+		GFP_ATOMIC | __GFP_NOWARN;
+	obj = nooks_objtrack_alloc(gfp);
+	if (!obj)
+		goto untracked;
+	obj->key.addr = key;
+	obj->key.type = type;
+	obj->size = size;
+	obj->site = f->ret;
+	obj->release = nooks_wrap_release_call;
+	obj->fn = release;
+	if (flags & NOOKS_WRAPF_BY_NAME) {
+		obj->fn = __symbol_get(release);
+		if (!obj->fn) {
+			nooks_objtrack_free(obj);
+			goto untracked;
+		}
+		obj->flags |= NOOKS_OBJF_SYMREF;
+	}
+	if (flags & NOOKS_WRAPF_GRANT)
+		obj->flags |= NOOKS_OBJF_GRANT;
+	n_values = min_t(unsigned int, n_values, NOOKS_OBJ_MAX_VALUES);
+	memcpy(obj->values, values, n_values * sizeof(*values));
+	obj->n_values = n_values;
+
+	if (!nooks_objtrack_insert(t, obj))
+		return;
+	if (flags & NOOKS_WRAPF_AGAIN_OK) {
+		nooks_objtrack_free(obj);
+		return;
+	}
+	/*
+	 * The kernel gave out the same object again, so it was released by
+	 * a path no wrapper saw: the old record is stale.
+	 */
+	pr_warn_ratelimited("domain %s: %s returned %s %#lx again: a release was not seen\n",
+			    f->domain->name, nooks_wrap_fn_name(f),
+			    nooks_obj_type_names[type], key);
+	nooks_objtrack_remove(t, type, (void *)key);
+	if (!nooks_objtrack_insert(t, obj))
+		return;
+	nooks_objtrack_free(obj);
+untracked:
+	pr_warn_ratelimited("domain %s: %s: cannot track %s %#lx\n",
+			    f->domain->name, nooks_wrap_fn_name(f),
+			    nooks_obj_type_names[type], key);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_acquire, NOOKS_INTERNAL);
+
+/**
+ * nooks_wrap_stack_arg() - an argument the caller passed on its stack
+ * @f: the exit gate's frame
+ * @n: which stack slot (argument 6 is slot 0)
+ *
+ * Return: the slot's value.
+ */
+u64 nooks_wrap_stack_arg(struct nooks_xpc_frame *f, unsigned int n)
+{
+	/* Above the gate's saved %rbp and the return address. */
+	return ((u64 *)(unsigned long)(f->rbp + 16))[n];
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_stack_arg, NOOKS_INTERNAL);

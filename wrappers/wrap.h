@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Typed wrappers: the hooks an exit gate runs around a kernel function
+ * whose meaning a spec states (wrappers/specs/README), and the runtime
+ * the generated hooks call. tools/wrapgen writes the hooks and the table
+ * nooks_wrappers[] (wrappers/generated/wrappers.c).
+ */
+#ifndef _NOOKS_WRAP_H
+#define _NOOKS_WRAP_H
+
+#include <linux/bits.h>
+#include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+
+#include "../domains/xpc.h"
+#include "../objtrack/objtrack.h"
+
+/* struct nooks_wrapper.flags */
+#define NOOKS_WRAP_SLEEPS	BIT(0)	/* may sleep: process context */
+
+struct nooks_wrapper {
+	const char *name;		/* the kernel function */
+	/* before the call; nonzero: the domain failed, do not call */
+	int (*pre)(struct nooks_xpc_frame *f);
+	/* after the call; f->rax is its return value, and may be changed */
+	void (*post)(struct nooks_xpc_frame *f);
+	unsigned int flags;		/* NOOKS_WRAP_* */
+};
+
+/* Generated: sorted by name (strcmp) for nooks_wrapper_find(). */
+extern const struct nooks_wrapper nooks_wrappers[];
+extern const unsigned int nooks_wrappers_count;
+
+/* Flags of the runtime calls below, from a clause's options. */
+#define NOOKS_WRAPF_NULL_OK		BIT(0)	/* release, hold */
+#define NOOKS_WRAPF_UNTRACKED_OK	BIT(1)	/* release */
+#define NOOKS_WRAPF_AGAIN_OK		BIT(2)	/* acquire */
+#define NOOKS_WRAPF_GRANT		BIT(3)	/* acquire */
+#define NOOKS_WRAPF_BY_NAME		BIT(4)	/* acquire: release is a name */
+
+const struct nooks_wrapper *nooks_wrapper_find(const char *name);
+
+int nooks_wrap_hold(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+		    unsigned long key, unsigned int flags);
+int nooks_wrap_release(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+		       unsigned long key, unsigned int flags);
+int nooks_wrap_entry(struct nooks_xpc_frame *f, unsigned int arg,
+		     unsigned long fn);
+void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+			unsigned long key, size_t size, void *release,
+			const unsigned long *values, unsigned int n_values,
+			unsigned int flags);
+u64 nooks_wrap_stack_arg(struct nooks_xpc_frame *f, unsigned int n);
+
+#endif /* _NOOKS_WRAP_H */
