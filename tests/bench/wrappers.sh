@@ -5,7 +5,7 @@
 # native, isolated with wrappers (tracking kmalloc/kfree and spin
 # lock/unlock), isolated without (generic gates), in the same VM.
 # testvm-ko: tests/modules/nooks_bench_wrap.ko
-# testvm-qemu: -icount shift=0
+# testvm-qemu: -smp 1 -icount shift=0
 # testvm-timeout: 600
 
 M=/nooks/nooks_bench_wrap.ko
