@@ -28,10 +28,17 @@ NOOKS_VMLINUX_BTF ?= $(if $(filter $(KVER),$(shell uname -r)),/sys/kernel/btf/vm
 $(WRAPGEN): $(wildcard tools/wrapgen/*.c tools/wrapgen/*.h tools/wrapgen/Makefile) objtrack/types.h
 	$(MAKE) -C tools/wrapgen
 
+ifneq ($(SPECS),)
 $(WRAPPERS_C): $(SPECS) $(WRAPGEN) | kdir
 	@mkdir -p $(dir $@)
 	btf="$(NOOKS_VMLINUX_BTF)"; [ -n "$$btf" ] || btf=$$(tools/testvm/vmlinux-btf.sh); \
 	$(WRAPGEN) --btf "$$btf" --symvers $(KDIR)/Module.symvers -o $@ $(SPECS)
+else
+# A DKMS source tree (/usr/src/nooks-<version>) has the generated file and
+# neither the specs nor the generator.
+$(WRAPPERS_C):
+	@echo "nooks: $@ is missing and there are no specs to generate it from" >&2; exit 1
+endif
 
 $(WRAPPED_H): $(SPECS) $(WRAPGEN)
 	@mkdir -p $(dir $@)

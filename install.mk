@@ -13,7 +13,8 @@
 #   sudo make uninstall
 #	removes those four files (the module of $(KVER)), then depmod
 #   sudo make dkms-install
-#	copies the module's sources to /usr/src/nooks-<version>, runs
+#	copies the module's sources (with the generated wrappers, whose
+#	specs and generator stay here) to /usr/src/nooks-<version>, runs
 #	dkms add, build and install for $(KVER) (DKMS then rebuilds nooks.ko
 #	for each 6.1 kernel installed later), and installs nooksctl, its man
 #	page and completion as "make install" does
@@ -121,7 +122,7 @@ uninstall-tools:
 
 # DKMS works on the running system only: no DESTDIR. A copy from an
 # earlier "make install" would compete with DKMS's: it goes first.
-dkms-install: install-kver nooksctl
+dkms-install: install-kver nooksctl wrappers
 	@if [ -n "$(DESTDIR)" ]; then \
 		echo "nooks: dkms-install installs into this system; DESTDIR is for make install" >&2; \
 		exit 1; \
