@@ -18,12 +18,15 @@ all: module nooksctl
 # kernel's BTF into C for nooks.ko, and into the list of wrapped names for
 # nooksctl (which needs no BTF). The BTF is NOOKS_VMLINUX_BTF if set, this
 # machine's own when it runs KVER, else the stock kernel's, captured once
-# from a QEMU guest (tools/testvm/vmlinux-btf.sh). Generated, never committed.
+# from a QEMU guest (tools/testvm/vmlinux-btf.sh); functions of modules
+# take theirs from the modules' own BTF. Generated, never committed.
 WRAPGEN		:= tools/wrapgen/wrapgen
 SPECS		:= $(sort $(wildcard wrappers/specs/*.spec))
 WRAPPERS_C	:= wrappers/generated/wrappers.c
 WRAPPED_H	:= wrappers/generated/wrapped.h
 NOOKS_VMLINUX_BTF ?= $(if $(filter $(KVER),$(shell uname -r)),/sys/kernel/btf/vmlinux)
+# The target's modules: prototypes of functions they export (configfs).
+NOOKS_MODULES_DIR ?= /lib/modules/$(KVER)/kernel
 
 $(WRAPGEN): $(wildcard tools/wrapgen/*.c tools/wrapgen/*.h tools/wrapgen/Makefile) objtrack/types.h
 	$(MAKE) -C tools/wrapgen
@@ -32,7 +35,8 @@ ifneq ($(SPECS),)
 $(WRAPPERS_C): $(SPECS) $(WRAPGEN) | kdir
 	@mkdir -p $(dir $@)
 	btf="$(NOOKS_VMLINUX_BTF)"; [ -n "$$btf" ] || btf=$$(tools/testvm/vmlinux-btf.sh); \
-	$(WRAPGEN) --btf "$$btf" --symvers $(KDIR)/Module.symvers -o $@ $(SPECS)
+	$(WRAPGEN) --btf "$$btf" --symvers $(KDIR)/Module.symvers \
+		$(if $(wildcard $(NOOKS_MODULES_DIR)),--modules $(NOOKS_MODULES_DIR)) -o $@ $(SPECS)
 else
 # A DKMS source tree (/usr/src/nooks-<version>) has the generated file and
 # neither the specs nor the generator.

@@ -277,6 +277,7 @@ static int nooks_bind_coming(struct module *mod)
 	d->module = mod;
 	d->manifest = m;
 	d->gates = (void *)m + m->gates_off;
+	d->n_gates = m->n_gates;
 	old_wrap = d->wrap;
 	WRITE_ONCE(d->wrap, wrap);
 	nooks_bind_stubs(mod, &d->stubs_start, &d->stubs_end);
@@ -333,6 +334,10 @@ static void nooks_bind_going(struct module *mod)
 	if (m) {
 		d->module = NULL;
 		d->manifest = NULL;
+		/* Nothing may look for gates in the module's memory now. */
+		d->stubs_start = 0;
+		d->stubs_end = 0;
+		d->n_gates = 0;
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (m) {

@@ -43,6 +43,7 @@ struct nooks_domain {
 	 * stubs are.
 	 */
 	struct nooks_gate_desc *gates;
+	u32 n_gates;
 	const struct nooks_wrapper **wrap;
 	unsigned long stubs_start, stubs_end;
 	/*
@@ -95,13 +96,14 @@ static __always_inline void nooks_domain_count(struct nooks_domain *d,
 	nooks_counter_inc(d->counters, n);
 }
 
-/* The typed wrapper of an exit gate of the domain's module, or NULL. */
+/* The typed wrapper of a gate of the domain's module, or NULL. */
 static __always_inline const struct nooks_wrapper *
 nooks_domain_wrapper(struct nooks_domain *d, const struct nooks_gate_desc *desc)
 {
 	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
+	unsigned long i = desc - d->gates;
 
-	return wrap ? wrap[desc - d->gates] : NULL;
+	return wrap && i < READ_ONCE(d->n_gates) ? READ_ONCE(wrap[i]) : NULL;
 }
 
 static inline u64 nooks_domain_counter(struct nooks_domain *d,

@@ -59,6 +59,7 @@ static struct nooks_domain *nooks_xpc_domain(struct nooks_xpc_frame *f)
 notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 {
 	struct nooks_domain *d = nooks_xpc_domain(f);
+	const struct nooks_wrapper *w;
 	struct nooks_xpc_frame *cur;
 	u32 context;
 
@@ -74,6 +75,10 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;
 	f->domain = d;
+	/* A callback whose role the kernel defines: see wrappers/entry.c. */
+	w = nooks_domain_wrapper(d, f->desc);
+	if (unlikely(w && w->pre))
+		w->pre(f);
 	f->context = context;
 	f->preempt = preempt_count();
 	f->irqflags = arch_local_save_flags();
@@ -85,12 +90,17 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 
 /**
  * nooks_xpc_leave() - end a kernel->driver crossing
- * @f: the entry gate's frame
+ * @f: the entry gate's frame; f->rax is what the driver returned
  */
 notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 {
+	const struct nooks_wrapper *w;
+
 	this_cpu_write(nooks_xpc_cur, f->prev);
 	preempt_enable();
+	w = nooks_domain_wrapper(f->domain, f->desc);
+	if (unlikely(w && w->post))
+		w->post(f);
 }
 
 /**

@@ -8,7 +8,6 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "objtrack.h"
@@ -145,8 +144,6 @@ EXPORT_SYMBOL_NS_GPL(nooks_objtrack_alloc, NOOKS_INTERNAL);
  */
 void nooks_objtrack_free(struct nooks_object *obj)
 {
-	if (obj && (obj->flags & NOOKS_OBJF_SYMREF))
-		symbol_put_addr(obj->fn);
 	kfree(obj);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_free, NOOKS_INTERNAL);

@@ -17,7 +17,6 @@
 /* struct nooks_object.flags and the types' flags in types.h */
 #define NOOKS_OBJF_EMBEDDED	BIT(0)	/* lives inside other tracked memory */
 #define NOOKS_OBJF_GRANT	BIT(1)	/* the driver may write its size bytes */
-#define NOOKS_OBJF_SYMREF	BIT(2)	/* fn pins its module (symbol_get) */
 
 /* Also the file names under /sys/kernel/nooks/domains/<d>/objects/. */
 enum nooks_obj_type {

@@ -5,12 +5,14 @@
  * through rtnl_link_ops (dummy's) is unregistered by the kernel when the
  * link type goes, and freed by it too when needs_free_netdev is set. A
  * netdevice notifier forgets those records, so a domain's counts stay
- * what its driver really holds.
+ * what its driver really holds. The same notifier gives the callbacks of
+ * a net_device being registered their entry wrappers (entry.c).
  */
 #include <linux/netdevice.h>
 #include <linux/notifier.h>
 
 #include "../core/domain.h"
+#include "entry.h"
 #include "notify.h"
 
 static int nooks_notify_netdev(struct notifier_block *nb, unsigned long event,
@@ -20,6 +22,16 @@ static int nooks_notify_netdev(struct notifier_block *nb, unsigned long event,
 	struct nooks_domain *d;
 	unsigned long n;
 
+	if (event == NETDEV_REGISTER) {
+		for (n = 0; (d = nooks_domain_nth(n)); n++) {
+			bool mine = nooks_entry_attach(d, dev);
+
+			nooks_domain_put(d);
+			if (mine)
+				break;
+		}
+		return NOTIFY_DONE;
+	}
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	for (n = 0; (d = nooks_domain_nth(n)); n++) {

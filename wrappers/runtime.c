@@ -158,6 +158,35 @@ int nooks_wrap_entry(struct nooks_xpc_frame *f, unsigned int arg,
 }
 EXPORT_SYMBOL_NS_GPL(nooks_wrap_entry, NOOKS_INTERNAL);
 
+/*
+ * A release function another module exports (configfs's): the driver
+ * that acquired the object calls it too, so one of its exit gates names
+ * it, resolved by the module loader. nooks.ko takes no reference of its
+ * own (symbol_get() refuses non-GPL symbols, and would make nooks.ko pin
+ * modules): the driver's dependency keeps that module loaded while the
+ * driver, and so its objects, live.
+ */
+static void *nooks_wrap_import(struct nooks_domain *d, const char *name)
+{
+	struct nooks_manifest *m;
+	unsigned long flags;
+	void *fn = NULL;
+	u32 i;
+
+	spin_lock_irqsave(&d->lock, flags);
+	m = d->manifest;
+	for (i = 0; m && i < m->n_gates && !fn; i++) {
+		const struct nooks_gate_desc *g = &d->gates[i];
+
+		/* Every gate's name was checked when the module was bound. */
+		if (g->kind == NOOKS_GATE_EXIT &&
+		    !strcmp((const char *)m + m->strtab_off + g->name_off, name))
+			fn = (void *)(unsigned long)g->target;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	return fn;
+}
+
 /* What recovery calls for an object a typed wrapper recorded. */
 typedef void (*nooks_release_fn)(unsigned long, unsigned long, unsigned long,
 				 unsigned long, unsigned long, unsigned long);
@@ -178,8 +207,8 @@ static void nooks_wrap_release_call(struct nooks_object *obj)
  * @key: what names it
  * @size: bytes it covers
  * @release: the kernel function that releases it, or its name with
- *	NOOKS_WRAPF_BY_NAME (a function of another module: looked up now,
- *	and that module pinned while the object lives)
+ *	NOOKS_WRAPF_BY_NAME (a function of another module: see
+ *	nooks_wrap_import())
  * @values: the arguments of @release
  * @n_values: how many (at most NOOKS_OBJ_MAX_VALUES)
  * @flags: NOOKS_WRAPF_AGAIN_OK, NOOKS_WRAPF_GRANT, NOOKS_WRAPF_BY_NAME
@@ -209,12 +238,11 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 	obj->release = nooks_wrap_release_call;
 	obj->fn = release;
 	if (flags & NOOKS_WRAPF_BY_NAME) {
-		obj->fn = __symbol_get(release);
+		obj->fn = nooks_wrap_import(f->domain, release);
 		if (!obj->fn) {
 			nooks_objtrack_free(obj);
 			goto untracked;
 		}
-		obj->flags |= NOOKS_OBJF_SYMREF;
 	}
 	if (flags & NOOKS_WRAPF_GRANT)
 		obj->flags |= NOOKS_OBJF_GRANT;
@@ -240,7 +268,12 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 		return;
 	nooks_objtrack_free(obj);
 untracked:
-	pr_warn_ratelimited("domain %s: %s: cannot track %s %#lx\n",
+	/*
+	 * The driver holds something the tracker does not know: its later
+	 * release must not look like a release of garbage.
+	 */
+	WRITE_ONCE(f->domain->strict, false);
+	pr_warn_ratelimited("domain %s: %s: cannot track %s %#lx: releases no longer checked\n",
 			    f->domain->name, nooks_wrap_fn_name(f),
 			    nooks_obj_type_names[type], key);
 }

@@ -29,6 +29,8 @@ check "tx_packets rose by 5 ($tx0 -> $tx1)" [ $((tx1 - tx0)) -ge 5 ]
 check_crossings dummy
 check_match "show -j counts crossings" '"calls_in":[1-9]' \
 	"$(nooksctl -j show dummy)"
+# dummy frees each skb its ndo_start_xmit is handed: none stays counted.
+check_objects dummy skb=0
 ip link set dummy0 down
 
 check "nooksctl unload dummy" nooksctl unload dummy

@@ -24,7 +24,8 @@ check_objects e1000 irq=1 netdev=1 napi=1 dma_coherent=2 dma_mapping=+ \
 	memory=+
 ip link set "$ifc" down
 show_objects e1000
-check_objects e1000 irq=0 dma_coherent=0 dma_mapping=0
+# Every skb handed to its ndo_start_xmit was freed by its TX cleanup.
+check_objects e1000 irq=0 dma_coherent=0 dma_mapping=0 skb=0
 check_unload_releases e1000
 
 check_isolated_cycles e1000 20

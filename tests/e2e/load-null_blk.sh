@@ -19,9 +19,9 @@ check "read it back" dd if=/dev/nullb0 of=/tmp/back bs=4096 count=256 \
 check "pattern intact" cmp /tmp/pattern /tmp/back
 check_crossings null_blk
 show_objects null_blk
-# Its block major and device index, a tag set, an added gendisk,
-# and the pages backing what was written.
-check_objects null_blk chrdev=1 id=1 blk_mq=1 gendisk=1 disk_added=1 memory=+
+# Its configfs subsystem, block major and device index, a tag set, an
+# added gendisk, and the pages backing what was written.
+check_objects null_blk driver=1 chrdev=1 id=1 blk_mq=1 gendisk=1 disk_added=1 memory=+
 
 check "nooksctl unload null_blk" nooksctl unload null_blk
 check_fails "module gone" [ -e /sys/module/null_blk ]

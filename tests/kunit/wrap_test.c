@@ -39,6 +39,7 @@ static int nooks_wrap_test_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nooks_domain_bind_module(d, "kunit_wrap"), 0);
 	d->module = THIS_MODULE;
 	d->gates = &nooks_wt_gate;
+	d->n_gates = 1;
 	d->stubs_start = (unsigned long)nooks_wt_stubs;
 	d->stubs_end = d->stubs_start + sizeof(nooks_wt_stubs);
 	d->strict = true;
@@ -349,6 +350,29 @@ static void nooks_test_not_strict(struct kunit *test)
 	nooks_wt_expect_fault(test, "ERR_PTR as memory");
 }
 
+/*
+ * An object that cannot be tracked (here: released by a function of
+ * another module the driver does not import) leaves the domain no
+ * longer strict, so its later release is not taken for garbage.
+ */
+static void nooks_test_untracked_relaxes(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	struct nooks_xpc_frame f;
+	unsigned long v[] = { 1 };
+
+	nooks_wt_frame(test, &f, "kfree");
+	nooks_wrap_acquire(&f, NOOKS_OBJ_DRIVER, 0x1000, 0,
+			   (void *)"nooks_no_such_release", v, ARRAY_SIZE(v),
+			   NOOKS_WRAPF_BY_NAME);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_DRIVER), 0UL);
+	KUNIT_EXPECT_FALSE(test, d->strict);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "kfree",
+					   (unsigned long)&nooks_wt_gate,
+					   0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+}
+
 static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_table),
 	KUNIT_CASE(nooks_test_memory),
@@ -360,6 +384,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_hold),
 	KUNIT_CASE(nooks_test_again_and_embedded),
 	KUNIT_CASE(nooks_test_not_strict),
+	KUNIT_CASE(nooks_test_untracked_relaxes),
 	{}
 };
 

@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
+#include <linux/netdevice.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -18,6 +19,7 @@
 
 #include "../../core/domain.h"
 #include "../../domains/xpc.h"
+#include "../../wrappers/entry.h"
 #include "../../wrappers/wrap.h"
 #include "xpc_test.h"
 
@@ -300,7 +302,22 @@ struct nooks_gate_desc nooks_test_desc_wrapped = {
 NOOKS_TEST_STUB(nooks_test_entry_wrapped, nooks_test_desc_wrapped,
 		nooks_xpc_entry);
 
-struct nooks_gate_desc nooks_test_wrap_gates[2] = {
+/* ndo_start_xmit of the fake driver: gate 2, whose wrapper is attached. */
+static netdev_tx_t nooks_test_xmit_ret;
+static bool nooks_test_xmit_held;
+
+static netdev_tx_t nooks_test_drv_xmit(struct sk_buff *skb,
+				       struct net_device *dev)
+{
+	struct nooks_domain *d = nooks_test_domain;
+
+	nooks_seen.driver_calls++;
+	nooks_test_xmit_held = nooks_objtrack_holds(&d->objects, NOOKS_OBJ_SKB,
+						    skb);
+	return nooks_test_xmit_ret;
+}
+
+struct nooks_gate_desc nooks_test_wrap_gates[3] = {
 	{
 		.target = (unsigned long)__kmalloc,
 		.kind = NOOKS_GATE_EXIT,
@@ -309,11 +326,16 @@ struct nooks_gate_desc nooks_test_wrap_gates[2] = {
 		.target = (unsigned long)kfree,
 		.kind = NOOKS_GATE_EXIT,
 		.ret_class = NOOKS_RET_VOID,
+	}, {
+		.target = (unsigned long)nooks_test_drv_xmit,
+		.kind = NOOKS_GATE_ENTRY,
+		.ret_class = NOOKS_RET_INT,
 	},
 };
 
 NOOKS_TEST_STUB(nooks_test_exit_kmalloc, nooks_test_wrap_gates, nooks_xpc_exit);
 NOOKS_TEST_STUB(nooks_test_exit_kfree, nooks_test_wrap_gates + 24, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_entry_xmit, nooks_test_wrap_gates + 48, nooks_xpc_entry);
 
 /* === Kernel side: functions the driver reaches through exit stubs === */
 
@@ -683,6 +705,7 @@ static void nooks_test_typed_wrappers(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, wrap[0]);
 	KUNIT_ASSERT_NOT_NULL(test, wrap[1]);
 	d->gates = nooks_test_wrap_gates;
+	d->n_gates = 2;		/* the exit gates; not the xmit entry */
 	d->strict = true;
 	WRITE_ONCE(d->wrap, wrap);
 	nooks_test_domain = d;
@@ -707,6 +730,59 @@ static void nooks_test_typed_wrappers(struct kunit *test)
 	WRITE_ONCE(d->wrap, NULL);
 	/* What the driver still holds is recovery's to release. */
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 1U);
+}
+
+/*
+ * A registered net_device's ndo_start_xmit, an entry stub of the domain,
+ * gets its typed entry wrapper: the skb the kernel hands over is the
+ * driver's (tracked) while it runs and after, unless it returns busy.
+ */
+static void nooks_test_entry_wrapper(struct kunit *test)
+{
+	const struct nooks_wrapper *wrap[3] = { NULL, NULL, NULL };
+	const struct net_device_ops ops = {
+		.ndo_start_xmit = (void *)nooks_test_entry_xmit,
+	};
+	struct nooks_domain *d = test->priv;
+	struct net_device *dev;
+	struct sk_buff *skb;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	skb = kunit_kzalloc(test, sizeof(*skb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	dev->netdev_ops = &ops;
+	d->gates = nooks_test_wrap_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_wrap_gates);
+	WRITE_ONCE(d->wrap, wrap);
+	nooks_test_domain = d;
+
+	/* Outside the domain's stubs: not its callback. */
+	KUNIT_EXPECT_FALSE(test, nooks_entry_attach(d, dev));
+	d->stubs_start = (unsigned long)nooks_test_entry_xmit;
+	d->stubs_end = d->stubs_start + NOOKS_STUB_SIZE;
+	KUNIT_ASSERT_TRUE(test, nooks_entry_attach(d, dev));
+	KUNIT_EXPECT_NOT_NULL(test, wrap[2]);
+
+	nooks_test_xmit_ret = NETDEV_TX_OK;
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_xmit(skb, dev), NETDEV_TX_OK);
+	KUNIT_EXPECT_TRUE(test, nooks_test_xmit_held);
+	KUNIT_EXPECT_TRUE(test, nooks_objtrack_holds(&d->objects, NOOKS_OBJ_SKB,
+						     skb));
+	/* Its TX completion frees it (the wrapper of the free forgets it). */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(&d->objects, NOOKS_OBJ_SKB,
+						    skb), 0);
+
+	nooks_test_xmit_ret = NETDEV_TX_BUSY;
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_xmit(skb, dev), NETDEV_TX_BUSY);
+	KUNIT_EXPECT_TRUE(test, nooks_test_xmit_held);
+	KUNIT_EXPECT_FALSE(test, nooks_objtrack_holds(&d->objects, NOOKS_OBJ_SKB,
+						      skb));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects, NOOKS_OBJ_SKB), 0UL);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	WRITE_ONCE(d->wrap, NULL);
+	d->stubs_start = 0;
+	d->stubs_end = 0;
 }
 
 static void nooks_test_unbound(struct kunit *test)
@@ -743,6 +819,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
 	KUNIT_CASE(nooks_test_typed_wrappers),
+	KUNIT_CASE(nooks_test_entry_wrapper),
 	{}
 };
 

@@ -30,5 +30,8 @@ int nooks_test_exit_fails(int x);
 int nooks_test_entry_wrapped(int x);
 void *nooks_test_exit_kmalloc(size_t size, gfp_t flags);
 void nooks_test_exit_kfree(const void *p);
+struct sk_buff;
+struct net_device;
+int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -2,19 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Tests of tools/wrapgen on small spec files written here: --names
-# without BTF; C generated against the stock kernel's vmlinux BTF, then
-# compiled as an out-of-tree module against the kernel's headers with
-# -Werror and sparse (C=2, -Wsparse-error); and each class of spec error,
-# which must print FILE:LINE: and the reason, exit 1 and write nothing.
-# Loads nothing. Prints TAP; exits non-zero if a test failed.
+# without BTF; C generated against the stock kernel's vmlinux BTF, and
+# for functions of configfs.ko against that module's split BTF
+# (--modules), then compiled as an out-of-tree module against the
+# kernel's headers with -Werror and sparse (C=2, -Wsparse-error); and
+# each class of spec error, which must print FILE:LINE: and the reason,
+# exit 1 and write nothing. Loads nothing. Prints TAP; exits non-zero if
+# a test failed.
 #
 # Usage: tests/user/wrapgen_test.sh
 #   NOOKS_VMLINUX_BTF  the vmlinux BTF (default: the stock kernel's, from
 #                      tools/testvm/vmlinux-btf.sh, which captures it once)
 #   KDIR               the kernel headers to compile against (default:
 #                      /lib/modules/<the BTF's version>/build)
-# Without BTF the tests that need it are skipped, and without headers
-# (or sparse) the compile (or sparse) test.
+#   NOOKS_MODULES      the kernel's modules, for --modules (default:
+#                      /lib/modules/<the BTF's version>/kernel)
+# Without BTF the tests that need it are skipped, without headers (or
+# sparse) the compile (or sparse) test, and without configfs.ko as a
+# module in NOOKS_MODULES and Module.symvers those of --modules.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
@@ -91,7 +96,8 @@ if [ -n "$vmlinux" ]; then
 	[ -d "/lib/modules/$kver" ] || kver=$(uname -r)
 	KDIR=${KDIR:-/lib/modules/$kver/build}
 	symvers=$KDIR/Module.symvers
-	echo "# BTF: $vmlinux; headers: $KDIR"
+	moddir=${NOOKS_MODULES:-/lib/modules/$kver/kernel}
+	echo "# BTF: $vmlinux; headers: $KDIR; modules: $moddir"
 else
 	echo "# no vmlinux BTF: skipping what needs it"
 	diag "$TMP/btf.log" 2>/dev/null
@@ -304,6 +310,150 @@ else
 	gen empty.c
 fi
 
+# --- functions of modules (--modules) ---
+
+# configfs.ko's functions: their prototypes are in its BTF, and their
+# release functions are given by name, with other flags or alone.
+cat > cfs.spec <<'EOF'
+include <linux/configfs.h>
+configfs_register_subsystem  sleeps; acquire driver a0 \
+		 release=configfs_unregister_subsystem(a0)
+configfs_unregister_subsystem  sleeps; release driver a0
+configfs_register_group  sleeps; acquire driver a1 again-ok \
+		 release=configfs_unregister_group(a1)
+EOF
+
+# gen_cfs OUT MODULES SPEC...: C with --modules MODULES
+gen_cfs()
+{
+	local out=$1 dir=$2
+
+	shift 2
+	"$WRAPGEN" --btf "$vmlinux" --symvers "$symvers" --modules "$dir" \
+		-o "$out" "$@" > "$out.stdout" 2> "$out.err"
+}
+
+gen_modules()
+{
+	gen_cfs cfs.c "$moddir" cfs.spec || return 1
+	grep -qx "wrapgen: 3 functions (1 with pre, 2 with post), 6 spec lines -> [0-9]* generated lines" \
+		cfs.c.stdout && [ ! -s cfs.c.err ] && [ ! -e cfs.c.tmp ]
+}
+
+# Without --modules, what vmlinux's BTF lacks is an error, as ever.
+no_modules()
+{
+	rm -f e.out
+	exits1 "$WRAPGEN" --btf "$vmlinux" --symvers "$symvers" -o e.out \
+		cfs.spec 2> e.err && [ ! -e e.out ] &&
+		[ "$(wc -l < e.err)" = 3 ] &&
+		grep -qxF "cfs.spec:2: configfs_register_subsystem: not a function in BTF, and its clauses need its prototype" e.err &&
+		grep -qxF "cfs.spec:4: configfs_unregister_subsystem: not a function in BTF, and its clauses need its prototype" e.err
+}
+
+# The same C from the module compressed, by each tool there is; the
+# decompressed copy is removed.
+compressed()
+{
+	local ext tool n=0
+
+	for ext in xz:xz zst:zstd gz:gzip; do
+		tool=${ext#*:}
+		ext=${ext%:*}
+		command -v "$tool" > /dev/null || continue
+		rm -rf "z$ext"
+		if ! { mkdir -p "z$ext/fs/configfs" "z$ext/tmp" &&
+		       "$tool" -c "$moddir/fs/configfs/configfs.ko" \
+				> "z$ext/fs/configfs/configfs.ko.$ext" &&
+		       TMPDIR=$TMP/z$ext/tmp gen_cfs "z$ext.c" "$TMP/z$ext" \
+				cfs.spec &&
+		       cmp -s cfs.c "z$ext.c" &&
+		       [ -z "$(ls -A "z$ext/tmp")" ]; }; then
+			echo "# .ko.$ext"
+			return 1
+		fi
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+
+# fails_mod DESCRIPTION EXPECTED SPEC_TEXT [MODULES [SYMVERS]]: as fails
+# below, with --modules
+fails_mod()
+{
+	local desc=$1 expect=$2 rc
+
+	printf '%s\n' "$3" > e.spec
+	rm -f e.out e.out.tmp
+	"$WRAPGEN" --btf "$vmlinux" --symvers "${5:-$symvers}" \
+		--modules "${4:-$moddir}" -o e.out e.spec > e.stdout 2> e.err
+	rc=$?
+	if [ $rc = 1 ] && grep -qxF -- "$expect" e.err && [ ! -e e.out ] &&
+	   [ ! -e e.out.tmp ] && [ ! -s e.stdout ]; then
+		emit ok "error: $desc"
+	else
+		emit "not ok" "error: $desc"
+		echo "# exit $rc; expected: $expect"
+		diag e.err
+	fi
+}
+
+modules_tests=(
+	"functions of a module: prototypes from its BTF (--modules)"
+	"a module's release function is given by name"
+	"without --modules, a module's function is an error as before"
+	"a compressed module (.ko.xz, .ko.zst, .ko.gz) reads alike"
+	"error: release=FN of a module of another arity"
+	"error: argument beyond a module function's prototype"
+	"error: a module's export that is not a function"
+	"error: a module that is not in --modules"
+)
+if [ -z "$vmlinux" ]; then
+	why="no vmlinux BTF"
+elif ! awk -F '\t' '$2 == "configfs_register_subsystem" &&
+		   $3 == "fs/configfs/configfs" { ok = 1 } END { exit !ok }' \
+		"$symvers" 2> /dev/null; then
+	why="configfs is not a module in $symvers"
+elif [ ! -e "$moddir/fs/configfs/configfs.ko" ]; then
+	why="no $moddir/fs/configfs/configfs.ko"
+else
+	why=
+fi
+if [ -n "$why" ]; then
+	for d in "${modules_tests[@]}"; do
+		skip "$d" "$why"
+	done
+else
+	t "${modules_tests[0]}" gen_modules || diag cfs.c.stdout cfs.c.err
+	t "${modules_tests[1]}" has cfs.c \
+		'/* configfs_register_subsystem: sleeps; acquire driver a0 release=configfs_unregister_subsystem(a0) */' \
+		'	struct configfs_subsystem *a0 __maybe_unused = (__force struct configfs_subsystem *)(unsigned long)f->rdi;' \
+		'				   0, (void *)"configfs_unregister_subsystem", v, ARRAY_SIZE(v), NOOKS_WRAPF_BY_NAME);' \
+		'	struct config_group *a1 __maybe_unused = (__force struct config_group *)(unsigned long)f->rsi;' \
+		'				   0, (void *)"configfs_unregister_group", v, ARRAY_SIZE(v), NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_BY_NAME);' \
+		'	if (nooks_wrap_release(f, NOOKS_OBJ_DRIVER, (__force unsigned long)(a0), 0))' \
+		'	{ .name = "configfs_unregister_subsystem", .pre = nooks_pre_configfs_unregister_subsystem, .flags = NOOKS_WRAP_SLEEPS },'
+	t "${modules_tests[2]}" no_modules || diag e.err
+	t "${modules_tests[3]}" compressed
+	fails_mod "release=FN of a module of another arity" \
+		"e.spec:1: configfs_register_subsystem: release=: configfs_unregister_subsystem takes 1 argument, not 2" \
+		"configfs_register_subsystem acquire driver a0 release=configfs_unregister_subsystem(a0,a0)"
+	fails_mod "argument beyond a module function's prototype" \
+		"e.spec:1: configfs_unregister_subsystem: release: a1: configfs_unregister_subsystem has 1 argument" \
+		"configfs_unregister_subsystem release driver a1"
+	{
+		grep -F configfs_ "$symvers"
+		printf '0x0\tnooks_no_such_var\tfs/configfs/configfs\tEXPORT_SYMBOL\t\n'
+	} > fake.symvers
+	fails_mod "a module's export that is not a function" \
+		"e.spec:1: nooks_no_such_var: not a function in the BTF of module fs/configfs/configfs, and its clauses need its prototype" \
+		"nooks_no_such_var hold driver a0" "" fake.symvers
+	fails_mod "a module that is not in --modules" \
+		"e.spec:1: __kmalloc: release=: configfs_unregister_subsystem is exported by module fs/configfs/configfs, whose BTF cannot be read: no $TMP/nomods/fs/configfs/configfs.ko (nor .ko.xz, .ko.zst, .ko.gz)" \
+		"__kmalloc acquire memory ret release=configfs_unregister_subsystem(ret)" \
+		"$TMP/nomods"
+fi
+
 # --- the generated C in a kernel build ---
 
 # A module per generated file, in a tree with our headers at their
@@ -318,7 +468,7 @@ build_module()
 		mkdir -p "mod/$d" && cp "$top/$d"/*.h "mod/$d/" || return 1
 	done
 	echo "ccflags-y := -Werror" > mod/Kbuild
-	for m in real edge empty; do
+	for m in real edge empty $([ -e cfs.c ] && echo cfs); do
 		cp "$m.c" "mod/wrappers/generated/$m.c" || return 1
 		printf '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n' \
 			> "mod/lic_$m.c"
@@ -341,6 +491,22 @@ else
 	t "the generated C compiles in a module (-Werror) and is sparse-clean" \
 		build_module C=2 CF="-Wsparse-error -D__CHECK_ENDIAN__" ||
 		diag mod.log
+fi
+
+# Release by name: the wrappers of configfs.ko's functions do not make
+# the module that holds them depend on configfs.ko.
+no_depends()
+{
+	[ -e mod/wg_cfs.ko ] &&
+		! tr '\0' '\n' < mod/wg_cfs.ko | grep '^depends=.' &&
+		! grep 'configfs_.*undefined' mod.log
+}
+
+if [ -e cfs.c ] && [ -e mod/Kbuild ]; then
+	t "wrappers of a module's functions do not depend on it" no_depends
+else
+	skip "wrappers of a module's functions do not depend on it" \
+		"not generated or not compiled"
 fi
 
 # --- errors ---
@@ -586,6 +752,8 @@ usage_errors()
 	exits1 "$WRAPGEN" -o e.out real.spec 2> /dev/null &&
 		exits1 "$WRAPGEN" --names --btf x -o e.out real.spec \
 			2> /dev/null &&
+		exits1 "$WRAPGEN" --btf x --modules y -o e.out real.spec \
+			2> /dev/null &&
 		exits1 "$WRAPGEN" --names -o e.out no-such.spec 2> e.err &&
 		grep -qxF "wrapgen: no-such.spec: No such file or directory" \
 			e.err && [ ! -e e.out ]
@@ -596,10 +764,13 @@ t "error: usage, and a spec that cannot be read" usage_errors
 
 vg()
 {
+	local cfs=
+
+	[ -e cfs.c ] && cfs=cfs.spec
 	valgrind -q --leak-check=full --show-leak-kinds=all \
 		--errors-for-leak-kinds=all --error-exitcode=99 \
-		"$WRAPGEN" --btf "$vmlinux" --symvers "$symvers" -o vg.c \
-		edge.spec real.spec > /dev/null
+		"$WRAPGEN" --btf "$vmlinux" --symvers "$symvers" \
+		--modules "$moddir" -o vg.c edge.spec real.spec $cfs > /dev/null
 }
 
 if [ -z "$vmlinux" ]; then

@@ -5,16 +5,27 @@
  * release=FN against FN's own prototype (and Module.symvers: recovery
  * calls it from nooks.ko, so it must be exported).
  *
+ * A function Module.symvers says a module exports (its third column, the
+ * module's path in the kernel tree, is not "vmlinux") has its prototype
+ * in that module's split BTF, the .BTF section of the .ko built on
+ * vmlinux's: with --modules DIR, DIR/PATH.ko (or .ko.xz, .ko.zst, .ko.gz)
+ * is read once, when a clause first needs one of its functions. Such a
+ * release=FN is given to the runtime by name (NOOKS_WRAPF_BY_NAME), so
+ * that nooks.ko does not depend on every module a driver uses.
+ *
  * The hooks read the arguments from the six argument registers the gate
  * saved and from the caller's stack, in order: that holds while every
  * argument up to the one read takes one integer register, so a struct
  * passed by value, a float or an __int128 before it is an error.
  */
+#define _GNU_SOURCE		/* vasprintf */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -34,13 +45,36 @@ struct func_ent {
 	__u32 id;
 };
 
-/* The FUNCs of the BTF sorted by name: lookups are binary searches. */
-static struct func_ent *funcs;
-static size_t n_funcs;
+/* The FUNCs of a BTF sorted by name: lookups are binary searches. */
+struct func_index {
+	struct btf *btf;
+	struct func_ent *funcs;
+	size_t n_funcs;
+};
 
-/* Module.symvers, column 2, sorted. */
-static char **exports;
+static struct func_index vmlinux;
+
+/* Module.symvers: a symbol and who exports it. */
+struct export {
+	char *sym;		/* column 2 */
+	char *module;		/* column 3, "fs/configfs/configfs"; NULL: vmlinux */
+};
+
+/* Sorted by symbol. */
+static struct export *exports;
 static size_t n_exports;
+
+/* A module's split BTF, read once. */
+struct module {
+	char *name;		/* as in Module.symvers */
+	struct func_index idx;	/* no idx.btf: unreadable, for error */
+	char *error;
+};
+
+/* --modules DIR; the modules read so far. */
+static const char *modules_dir;
+static struct module **modules;
+static size_t n_modules;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt,
 		       va_list ap)
@@ -58,10 +92,44 @@ static int func_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static __printf(1, 2) char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		fprintf(stderr, "wrapgen: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* The FUNCs of BTF from type FIRST on (a split BTF: its own types). */
+static void index_funcs(struct func_index *x, struct btf *btf, __u32 first)
+{
+	__u32 id, n = btf__type_cnt(btf);
+
+	x->btf = btf;
+	x->funcs = xmalloc((n - first) * sizeof(*x->funcs));
+	x->n_funcs = 0;
+	for (id = first; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!btf_is_func(t))
+			continue;
+		x->funcs[x->n_funcs].name = btf__name_by_offset(btf, t->name_off);
+		x->funcs[x->n_funcs++].id = id;
+	}
+	qsort(x->funcs, x->n_funcs, sizeof(*x->funcs), func_cmp);
+}
+
 struct btf *btf_load(const char *path)
 {
 	struct btf *btf;
-	__u32 id, n;
 
 	libbpf_set_print(quiet_print);
 	btf = btf__parse(path, NULL);
@@ -72,18 +140,117 @@ struct btf *btf_load(const char *path)
 		fprintf(stderr, "wrapgen: %s: no BTF: %s\n", path, msg);
 		return NULL;
 	}
-	n = btf__type_cnt(btf);
-	funcs = xmalloc(n * sizeof(*funcs));
-	for (id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-
-		if (!btf_is_func(t))
-			continue;
-		funcs[n_funcs].name = btf__name_by_offset(btf, t->name_off);
-		funcs[n_funcs++].id = id;
-	}
-	qsort(funcs, n_funcs, sizeof(*funcs), func_cmp);
+	index_funcs(&vmlinux, btf, 1);
 	return btf;
+}
+
+/*
+ * PATH decompressed by TOOL (xz, zstd, gzip) into a temporary file: its
+ * name, or NULL and *error.
+ */
+static char *decompress(const char *tool, const char *path, char **error)
+{
+	const char *dir = getenv("TMPDIR");
+	char *tmp = xasprintf("%s/wrapgen-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd, status;
+	pid_t pid;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		*error = xasprintf("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		if (dup2(fd, STDOUT_FILENO) >= 0)
+			execlp(tool, tool, "-dc", "--", path, (char *)NULL);
+		fprintf(stderr, "wrapgen: %s: %s\n", tool, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		*error = xasprintf("%s: %s -dc failed", path, tool);
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+/* How a module may be installed, and what decompresses it. */
+static const struct {
+	const char *suffix;
+	const char *tool;
+} module_files[] = {
+	{ ".ko", NULL },
+	{ ".ko.xz", "xz" },
+	{ ".ko.zst", "zstd" },
+	{ ".ko.gz", "gzip" },
+};
+
+/* The split BTF of module NAME on vmlinux's, or NULL and *error. */
+static struct btf *read_module(const char *name, char **error)
+{
+	char *path = NULL, *tmp = NULL;
+	struct btf *btf = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(module_files); i++) {
+		free(path);
+		path = xasprintf("%s/%s%s", modules_dir, name,
+				 module_files[i].suffix);
+		if (!access(path, F_OK))
+			break;
+	}
+	if (i == ARRAY_SIZE(module_files)) {
+		*error = xasprintf("no %s/%s.ko (nor .ko.xz, .ko.zst, .ko.gz)",
+				   modules_dir, name);
+		goto out;
+	}
+	if (module_files[i].tool) {
+		tmp = decompress(module_files[i].tool, path, error);
+		if (!tmp)
+			goto out;
+	}
+	btf = btf__parse_split(tmp ? tmp : path, vmlinux.btf);
+	err = errno;
+	if (!btf) {
+		char msg[128];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		*error = xasprintf("%s: no BTF: %s", path, msg);
+	}
+	if (tmp)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(path);
+	return btf;
+}
+
+static struct module *module_btf(const char *name)
+{
+	struct module *m;
+	struct btf *btf;
+	size_t i;
+
+	for (i = 0; i < n_modules; i++)
+		if (!strcmp(modules[i]->name, name))
+			return modules[i];
+	m = xmalloc(sizeof(*m));
+	m->name = xstrdup(name);
+	m->error = NULL;
+	m->idx = (struct func_index){ 0 };
+	btf = read_module(name, &m->error);
+	if (btf)
+		index_funcs(&m->idx, btf, btf__type_cnt(vmlinux.btf));
+	modules = xrealloc(modules, (n_modules + 1) * sizeof(*modules));
+	modules[n_modules++] = m;
+	return m;
 }
 
 /* Whether the hooks would read two FUNCs' arguments alike. */
@@ -113,18 +280,20 @@ static bool same_proto(const struct btf *btf, __u32 a, __u32 b)
  * two files spell differently) disagree and none is global, the one a
  * driver could call. Debian's BTF marks every FUNC static.
  */
-static int find_func(const struct btf *btf, const char *name, __u32 *id)
+static int find_func(const struct func_index *x, const char *name,
+		     __u32 *id)
 {
 	struct func_ent key = { .name = name }, *e;
+	const struct btf *btf = x->btf;
 	bool differ = false;
 
-	e = bsearch(&key, funcs, n_funcs, sizeof(*funcs), func_cmp);
+	e = bsearch(&key, x->funcs, x->n_funcs, sizeof(*x->funcs), func_cmp);
 	if (!e)
 		return -ENOENT;
-	while (e > funcs && !strcmp(e[-1].name, name))
+	while (e > x->funcs && !strcmp(e[-1].name, name))
 		e--;
 	*id = e->id;
-	for (; e < funcs + n_funcs && !strcmp(e->name, name); e++) {
+	for (; e < x->funcs + x->n_funcs && !strcmp(e->name, name); e++) {
 		const struct btf_type *t = btf__type_by_id(btf, e->id);
 
 		if (btf_vlen(t) == BTF_FUNC_GLOBAL) {	/* a FUNC's linkage */
@@ -136,10 +305,56 @@ static int find_func(const struct btf *btf, const char *name, __u32 *id)
 	return differ ? -EINVAL : 0;
 }
 
-static const char *find_error(int err)
+static const struct export *exported(const char *name);
+
+/* Where a function's prototype was looked for. */
+struct where {
+	const struct btf *btf;	/* vmlinux's, or the module's split BTF */
+	const struct module *module;	/* NULL: vmlinux */
+};
+
+/*
+ * The FUNC NAME: in the BTF of the module that exports it if there is
+ * one (Module.symvers) and --modules says where modules are, else in
+ * vmlinux's. A static function of vmlinux may have the name of a
+ * module's export: the module's prototype is the one a driver calls.
+ * 0, -ENOENT, -EINVAL (see find_func) or -ENODATA: the module's BTF
+ * cannot be read.
+ */
+static int locate(const char *name, struct where *w, __u32 *id)
 {
-	return err == -ENOENT ? "is not a function in BTF" :
-		"has prototypes in BTF that differ";
+	const struct export *e = modules_dir ? exported(name) : NULL;
+	const struct module *m;
+
+	w->btf = vmlinux.btf;
+	w->module = NULL;
+	if (!e || !e->module)
+		return find_func(&vmlinux, name, id);
+	m = module_btf(e->module);
+	w->module = m;
+	if (!m->idx.btf)
+		return -ENODATA;
+	w->btf = m->idx.btf;
+	return find_func(&m->idx, name, id);
+}
+
+/* What locate's error means, after the function's name. */
+static const char *find_error(int err, const struct where *w, char *buf,
+			      size_t size)
+{
+	if (!w->module)
+		return err == -ENOENT ? "is not a function in BTF" :
+			"has prototypes in BTF that differ";
+	if (err == -ENODATA)
+		snprintf(buf, size,
+			 "is exported by module %s, whose BTF cannot be read: %s",
+			 w->module->name, w->module->error);
+	else
+		snprintf(buf, size, err == -ENOENT ?
+			 "is not a function in the BTF of module %s" :
+			 "has prototypes in the BTF of module %s that differ",
+			 w->module->name);
+	return buf;
 }
 
 /* Past typedefs and qualifiers: what the type is. */
@@ -415,13 +630,15 @@ static int check_value(struct fctx *c, const struct value *v)
 
 static int export_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct export *x = a, *y = b;
+
+	return strcmp(x->sym, y->sym);
 }
 
 /* Module.symvers: CRC, symbol, module, export type, namespace. */
 static int load_symvers(const char *path)
 {
-	char *line = NULL, *sym, *save;
+	char *line = NULL, *sym, *module, *save;
 	size_t cap = 0, size = 0;
 	FILE *f;
 
@@ -436,11 +653,15 @@ static int load_symvers(const char *path)
 		sym = strtok_r(NULL, "\t\n", &save);
 		if (!sym)
 			continue;
+		module = strtok_r(NULL, "\t\n", &save);
 		if (n_exports == size) {
 			size = size ? size * 2 : 4096;
 			exports = xrealloc(exports, size * sizeof(*exports));
 		}
-		exports[n_exports++] = xstrdup(sym);
+		exports[n_exports].sym = xstrdup(sym);
+		exports[n_exports++].module =
+			module && strcmp(module, "vmlinux") ?
+			xstrdup(module) : NULL;
 	}
 	free(line);
 	fclose(f);
@@ -453,27 +674,38 @@ static int load_symvers(const char *path)
 	return 0;
 }
 
-static bool exported(const char *name)
+/* NAME's line of Module.symvers, or NULL. */
+static const struct export *exported(const char *name)
 {
-	return bsearch(&name, exports, n_exports, sizeof(*exports),
+	struct export key = { .sym = (char *)name };
+
+	return bsearch(&key, exports, n_exports, sizeof(*exports),
 		       export_cmp);
 }
 
-/* release=FN(...): recovery calls FN with these values in registers. */
-static int check_release(struct fctx *c, const struct clause *cl)
+/*
+ * release=FN(...): recovery calls FN with these values in registers; by
+ * name if a module exports it (the runtime looks it up, and pins the
+ * module while the object lives).
+ */
+static int check_release(struct fctx *c, struct clause *cl)
 {
 	const struct btf_param *p;
 	const struct btf_type *t;
+	const struct export *e;
+	struct where w;
 	bool variadic;
 	__u32 id, proto;
+	char buf[512];
 	int n, i, err;
 
-	err = find_func(c->btf, cl->release, &id);
+	err = locate(cl->release, &w, &id);
 	if (err) {
-		ferr(c, "%s %s", cl->release, find_error(err));
+		ferr(c, "%s %s", cl->release,
+		     find_error(err, &w, buf, sizeof(buf)));
 		return -1;
 	}
-	t = proto_of(c->btf, id, &proto, &n, &variadic);
+	t = proto_of(w.btf, id, &proto, &n, &variadic);
 	if (!t || variadic) {
 		ferr(c, "%s: %s", cl->release,
 		     t ? "variadic: not supported" : "no prototype in BTF");
@@ -486,19 +718,22 @@ static int check_release(struct fctx *c, const struct clause *cl)
 	}
 	p = btf_params(t);
 	for (i = 0; i < n; i++) {
-		enum type_class tc = btf_class(c->btf, p[i].type);
+		enum type_class tc = btf_class(w.btf, p[i].type);
 
 		if (tc != TC_INT && tc != TC_BOOL && tc != TC_PTR) {
 			ferr(c, "%s: argument %d is %s passed by value: not supported",
-			     cl->release, i, describe(c->btf, p[i].type));
+			     cl->release, i, describe(w.btf, p[i].type));
 			return -1;
 		}
 	}
-	if (n_exports && !exported(cl->release)) {
+	e = exported(cl->release);
+	if (n_exports && !e) {
 		ferr(c, "%s is not exported (not in Module.symvers)",
 		     cl->release);
 		return -1;
 	}
+	if (e && e->module)
+		cl->opts |= OPT_BY_NAME;
 	for (i = 0; i < n; i++)
 		if (check_value(c, &cl->rel_args[i]))
 			return -1;
@@ -542,7 +777,7 @@ static int check_success(struct fctx *c, const struct clause *cl)
 	return -1;
 }
 
-static int check_acquire(struct fctx *c, const struct clause *cl)
+static int check_acquire(struct fctx *c, struct clause *cl)
 {
 	c->what = "acquire";
 	if (check_value(c, &cl->key))
@@ -576,7 +811,7 @@ static int check_entry(struct fctx *c, const struct clause *cl)
 	return -1;
 }
 
-static int check_clause(struct fctx *c, const struct clause *cl)
+static int check_clause(struct fctx *c, struct clause *cl)
 {
 	switch (cl->kind) {
 	case CL_ACQUIRE:
@@ -600,29 +835,35 @@ static int check_clause(struct fctx *c, const struct clause *cl)
  * none in BTF: static call trampolines (__SCT__cond_resched) are not
  * functions C declares.
  */
-static void check_func(struct spec *s, const struct btf *btf,
-		       struct func *fn)
+static void check_func(struct spec *s, struct func *fn)
 {
-	struct fctx c = { .s = s, .btf = btf, .fn = fn };
+	struct fctx c = { .s = s, .fn = fn };
+	struct where w;
 	bool variadic;
+	char buf[512];
 	__u32 id;
 	int i, err;
 
 	if (!fn->has_pre && !fn->has_post)
 		return;
-	err = find_func(btf, fn->name, &id);
+	err = locate(fn->name, &w, &id);
 	if (err == -ENOENT) {
+		if (w.module)
+			snprintf(buf, sizeof(buf), "the BTF of module %s",
+				 w.module->name);
 		spec_error(s, fn->file, fn->line,
-			   "%s: not a function in BTF, and its clauses need its prototype",
-			   fn->name);
+			   "%s: not a function in %s, and its clauses need its prototype",
+			   fn->name, w.module ? buf : "BTF");
 		return;
 	}
 	if (err) {
 		spec_error(s, fn->file, fn->line, "%s %s", fn->name,
-			   find_error(err));
+			   find_error(err, &w, buf, sizeof(buf)));
 		return;
 	}
-	if (!proto_of(btf, id, &fn->proto, &fn->n_args, &variadic)) {
+	fn->btf = w.btf;
+	c.btf = w.btf;
+	if (!proto_of(fn->btf, id, &fn->proto, &fn->n_args, &variadic)) {
 		spec_error(s, fn->file, fn->line, "%s: no prototype in BTF",
 			   fn->name);
 		return;
@@ -632,14 +873,16 @@ static void check_func(struct spec *s, const struct btf *btf,
 			return;
 }
 
-int btf_check(struct spec *s, const struct btf *btf, const char *symvers)
+/* After btf_load; MODULES: where the modules are, or NULL. */
+int btf_check(struct spec *s, const char *symvers, const char *modules)
 {
 	size_t i;
 
 	if (symvers && load_symvers(symvers))
 		return -1;
+	modules_dir = modules;
 	for (i = 0; i < s->n_funcs; i++)
-		check_func(s, btf, &s->funcs[i]);
+		check_func(s, &s->funcs[i]);
 	return s->errors ? -1 : 0;
 }
 
@@ -692,12 +935,24 @@ void btf_unload(struct btf *btf)
 {
 	size_t i;
 
+	for (i = 0; i < n_modules; i++) {
+		btf__free(modules[i]->idx.btf);
+		free(modules[i]->idx.funcs);
+		free(modules[i]->name);
+		free(modules[i]->error);
+		free(modules[i]);
+	}
+	free(modules);
+	modules = NULL;
+	n_modules = 0;
+	modules_dir = NULL;
 	btf__free(btf);
-	free(funcs);
-	funcs = NULL;
-	n_funcs = 0;
-	for (i = 0; i < n_exports; i++)
-		free(exports[i]);
+	free(vmlinux.funcs);
+	vmlinux = (struct func_index){ 0 };
+	for (i = 0; i < n_exports; i++) {
+		free(exports[i].sym);
+		free(exports[i].module);
+	}
 	free(exports);
 	exports = NULL;
 	n_exports = 0;

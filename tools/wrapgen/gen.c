@@ -93,6 +93,7 @@ static void put_flags(FILE *out, unsigned int opts)
 	static const char *const names[] = {
 		"NOOKS_WRAPF_NULL_OK", "NOOKS_WRAPF_UNTRACKED_OK",
 		"NOOKS_WRAPF_AGAIN_OK", "NOOKS_WRAPF_GRANT",
+		"NOOKS_WRAPF_BY_NAME",
 	};
 	const char *sep = "";
 	unsigned int i;
@@ -137,9 +138,10 @@ static void put_decl(FILE *out, const struct btf *btf, __u32 type,
 }
 
 /* The arguments in ARGS, and ret, declared; then a blank line. */
-static void put_decls(FILE *out, const struct btf *btf,
-		      const struct func *fn, unsigned int args, bool ret)
+static void put_decls(FILE *out, const struct func *fn, unsigned int args,
+		      bool ret)
 {
+	const struct btf *btf = fn->btf;
 	char name[8], src[40];
 	int n;
 
@@ -172,8 +174,7 @@ static void put_decls(FILE *out, const struct btf *btf,
 }
 
 /* The success condition of an acquire; NULL: it needs no ret. */
-static const char *success(const struct btf *btf, const struct func *fn,
-			   const struct clause *c)
+static const char *success(const struct func *fn, const struct clause *c)
 {
 	switch (c->fails ? c->fails : fn->fails) {
 	case FAILS_NULL:
@@ -191,7 +192,7 @@ static const char *success(const struct btf *btf, const struct func *fn,
 	default:
 		break;
 	}
-	switch (btf_class(btf, btf_ret_type(btf, fn))) {
+	switch (btf_class(fn->btf, btf_ret_type(fn->btf, fn))) {
 	case TC_PTR:
 		return "!IS_ERR_OR_NULL(ret)";
 	case TC_VOID:
@@ -201,13 +202,12 @@ static const char *success(const struct btf *btf, const struct func *fn,
 	}
 }
 
-static bool success_uses_ret(const struct btf *btf, const struct func *fn,
-			     const struct clause *c)
+static bool success_uses_ret(const struct func *fn, const struct clause *c)
 {
-	return !c->has_if && strstr(success(btf, fn, c), "ret");
+	return !c->has_if && strstr(success(fn, c), "ret");
 }
 
-static void gen_pre(FILE *out, const struct btf *btf, const struct func *fn)
+static void gen_pre(FILE *out, const struct func *fn)
 {
 	unsigned int args = 0;
 	bool ret = false;
@@ -222,7 +222,7 @@ static void gen_pre(FILE *out, const struct btf *btf, const struct func *fn)
 	}
 	fprintf(out, "static int nooks_pre_%s(struct nooks_xpc_frame *f)\n{\n",
 		fn->name);
-	put_decls(out, btf, fn, args, false);
+	put_decls(out, fn, args, false);
 	for (i = 0; i < fn->n_clauses; i++) {
 		const struct clause *c = &fn->clauses[i];
 
@@ -251,9 +251,12 @@ static void gen_pre(FILE *out, const struct btf *btf, const struct func *fn)
 	fputs("\treturn 0;\n}\n\n", out);
 }
 
-/* One acquire: record the object with the values release= needs. */
-static void gen_acquire(FILE *out, const struct btf *btf,
-			const struct func *fn, const struct clause *c)
+/*
+ * One acquire: record the object with the values release= needs, and the
+ * release function: its address, or the name of a module's.
+ */
+static void gen_acquire(FILE *out, const struct func *fn,
+			const struct clause *c)
 {
 	int i;
 
@@ -261,7 +264,7 @@ static void gen_acquire(FILE *out, const struct btf *btf,
 	if (c->has_if)
 		put_value(out, &c->cond);
 	else
-		fputs(success(btf, fn, c), out);
+		fputs(success(fn, c), out);
 	fputs(")", out);
 	if (c->n_rel_args) {
 		fputs(" {\n\t\tunsigned long v[] = {\n", out);
@@ -286,7 +289,8 @@ static void gen_acquire(FILE *out, const struct btf *btf,
 	} else {
 		fputc('0', out);
 	}
-	fprintf(out, ", (void *)%s, %s, ", c->release,
+	fprintf(out, c->opts & OPT_BY_NAME ? ", (void *)\"%s\", %s, " :
+		", (void *)%s, %s, ", c->release,
 		c->n_rel_args ? "v, ARRAY_SIZE(v)" : "NULL, 0");
 	put_flags(out, c->opts);
 	fputs(");\n", out);
@@ -294,7 +298,7 @@ static void gen_acquire(FILE *out, const struct btf *btf,
 		fputs("\t}\n", out);
 }
 
-static void gen_post(FILE *out, const struct btf *btf, const struct func *fn)
+static void gen_post(FILE *out, const struct func *fn)
 {
 	unsigned int args = 0;
 	bool ret = false;
@@ -310,16 +314,16 @@ static void gen_post(FILE *out, const struct btf *btf, const struct func *fn)
 			value_uses(&c->size, &args, &ret);
 		if (c->has_if)
 			value_uses(&c->cond, &args, &ret);
-		ret |= success_uses_ret(btf, fn, c);
+		ret |= success_uses_ret(fn, c);
 		for (j = 0; j < c->n_rel_args; j++)
 			value_uses(&c->rel_args[j], &args, &ret);
 	}
 	fprintf(out, "static void nooks_post_%s(struct nooks_xpc_frame *f)\n{\n",
 		fn->name);
-	put_decls(out, btf, fn, args, ret);
+	put_decls(out, fn, args, ret);
 	for (i = 0; i < fn->n_clauses; i++)
 		if (fn->clauses[i].kind == CL_ACQUIRE)
-			gen_acquire(out, btf, fn, &fn->clauses[i]);
+			gen_acquire(out, fn, &fn->clauses[i]);
 	fputs("}\n\n", out);
 }
 
@@ -365,8 +369,8 @@ static void gen_table(FILE *out, const struct spec *s)
 	      out);
 }
 
-/* S sorted, checked against BTF. */
-int gen_c(const struct spec *s, const struct btf *btf, FILE *out)
+/* S sorted, checked against BTF (each function's in fn->btf). */
+int gen_c(const struct spec *s, FILE *out)
 {
 	bool wrap_h = false;
 	size_t i;
@@ -387,9 +391,9 @@ int gen_c(const struct spec *s, const struct btf *btf, FILE *out)
 			continue;
 		put_comment(out, fn);
 		if (fn->has_pre)
-			gen_pre(out, btf, fn);
+			gen_pre(out, fn);
 		if (fn->has_post)
-			gen_post(out, btf, fn);
+			gen_post(out, fn);
 	}
 	gen_table(out, s);
 	return ferror(out) ? -1 : 0;

@@ -4,8 +4,14 @@
  * wrappers/specs/README for the language, wrappers/wrap.h for the
  * runtime the generated C calls).
  *
- *	wrapgen --btf VMLINUX_BTF [--symvers Module.symvers] -o OUT.c [SPEC...]
+ *	wrapgen --btf VMLINUX_BTF [--symvers Module.symvers [--modules DIR]]
+ *		-o OUT.c [SPEC...]
  *	wrapgen --names -o OUT.h [SPEC...]
+ *
+ * --modules DIR: where the target kernel's modules are, by the paths of
+ * Module.symvers' third column (/lib/modules/KVER/kernel, or a kernel
+ * build tree): the prototypes of the functions modules export are in
+ * their BTF, not vmlinux's.
  *
  * No SPEC is no wrapper: an empty table (wrappers/specs/ may have no
  * .spec yet, and the top Makefile passes its wildcard).
@@ -26,7 +32,8 @@
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: wrapgen --btf VMLINUX_BTF [--symvers Module.symvers] -o OUT.c [SPEC...]\n"
+	fputs("usage: wrapgen --btf VMLINUX_BTF [--symvers Module.symvers [--modules DIR]]\n"
+	      "               -o OUT.c [SPEC...]\n"
 	      "       wrapgen --names -o OUT.h [SPEC...]\n"
 	      "Generates the typed wrappers of nooks.ko (OUT.c) from wrapper specs\n"
 	      "(wrappers/specs/README), or the list of the functions they wrap (OUT.h).\n",
@@ -89,7 +96,8 @@ static void summary(const struct spec *s, unsigned long lines)
 
 /* The whole output in memory first: nothing is written on an error. */
 static int generate(struct spec *s, const char *btf_path,
-		    const char *symvers, const char *out, bool names)
+		    const char *symvers, const char *modules, const char *out,
+		    bool names)
 {
 	struct btf *btf = NULL;
 	char *buf = NULL;
@@ -101,7 +109,7 @@ static int generate(struct spec *s, const char *btf_path,
 		btf = btf_load(btf_path);
 		if (!btf)
 			return -1;
-		if (btf_check(s, btf, symvers))
+		if (btf_check(s, symvers, modules))
 			goto out;
 	}
 	mem = open_memstream(&buf, &len);
@@ -109,7 +117,7 @@ static int generate(struct spec *s, const char *btf_path,
 		perror("wrapgen: open_memstream");
 		goto out;
 	}
-	if (names ? gen_names(s, mem) : gen_c(s, btf, mem)) {
+	if (names ? gen_names(s, mem) : gen_c(s, mem)) {
 		fclose(mem);
 		fprintf(stderr, "wrapgen: out of memory\n");
 		goto out;
@@ -135,12 +143,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "btf", required_argument, NULL, 'b' },
 		{ "symvers", required_argument, NULL, 's' },
+		{ "modules", required_argument, NULL, 'm' },
 		{ "names", no_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *btf = NULL, *symvers = NULL, *out = NULL;
+	const char *btf = NULL, *symvers = NULL, *modules = NULL, *out = NULL;
 	struct spec s = { 0 };
 	bool names = false;
 	int c, i, ret;
@@ -152,6 +161,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			symvers = optarg;
+			break;
+		case 'm':
+			modules = optarg;
 			break;
 		case 'n':
 			names = true;
@@ -167,7 +179,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!out || names == !!btf || (names && symvers)) {
+	/* Which module exports a function: Module.symvers says. */
+	if (!out || names == !!btf || (names && symvers) ||
+	    (modules && !symvers)) {
 		print_usage(stderr);
 		return 1;
 	}
@@ -176,7 +190,7 @@ int main(int argc, char **argv)
 	ret = s.errors ? 1 : 0;
 	if (!ret) {
 		sort_funcs(&s);
-		ret = generate(&s, btf, symvers, out, names) ? 1 : 0;
+		ret = generate(&s, btf, symvers, modules, out, names) ? 1 : 0;
 	}
 	spec_free(&s);
 	return ret;

@@ -2,8 +2,10 @@
 /*
  * wrapgen: typed wrappers from the specs in wrappers/specs/ (the language
  * is wrappers/specs/README). spec.c parses the files into struct spec,
- * btf.c checks them against the target kernel's prototypes, gen.c writes
- * the C that nooks.ko is built with, or the list of names for nooksctl.
+ * btf.c checks them against the target kernel's prototypes (vmlinux's
+ * BTF, and the split BTF of the modules that export the other functions),
+ * gen.c writes the C that nooks.ko is built with, or the list of names
+ * for nooksctl.
  */
 #ifndef _WRAPGEN_H
 #define _WRAPGEN_H
@@ -71,12 +73,13 @@ enum fails_kind {
 #define OPT_UNTRACKED_OK	BIT(1)	/* NOOKS_WRAPF_UNTRACKED_OK */
 #define OPT_AGAIN_OK		BIT(2)	/* NOOKS_WRAPF_AGAIN_OK */
 #define OPT_GRANT		BIT(3)	/* NOOKS_WRAPF_GRANT */
+#define OPT_BY_NAME		BIT(4)	/* NOOKS_WRAPF_BY_NAME: set by btf.c */
 
 struct clause {
 	enum clause_kind kind;
 	int type;		/* acquire, release, hold: index in types.h */
 	struct value key;	/* acquire, release, hold; entry: VAL_ARG */
-	unsigned int opts;	/* OPT_* */
+	unsigned int opts;	/* OPT_*; OPT_BY_NAME: release=FN is a module's */
 	bool has_size, has_if;
 	struct value size, cond;
 	enum fails_kind fails;	/* CL_FAILS, or fails= on an acquire */
@@ -106,7 +109,8 @@ struct func {
 	bool has_pre, has_post;	/* hold/release/entry; acquire */
 
 	/* from BTF, for generating C */
-	__u32 proto;		/* its FUNC_PROTO */
+	const struct btf *btf;	/* vmlinux's, or its module's split BTF */
+	__u32 proto;		/* its FUNC_PROTO, in btf */
 	int n_args;		/* not counting "..." */
 };
 
@@ -137,7 +141,7 @@ char *xstrdup(const char *s);
 /* btf.c */
 struct btf *btf_load(const char *path);
 void btf_unload(struct btf *btf);
-int btf_check(struct spec *s, const struct btf *btf, const char *symvers);
+int btf_check(struct spec *s, const char *symvers, const char *modules);
 enum type_class btf_class(const struct btf *btf, __u32 id);
 bool btf_nameable(const struct btf *btf, __u32 id);
 __u32 btf_arg_type(const struct btf *btf, const struct func *fn, int n);
@@ -145,7 +149,7 @@ __u32 btf_ret_type(const struct btf *btf, const struct func *fn);
 char *btf_decl(const struct btf *btf, __u32 id, const char *name);
 
 /* gen.c */
-int gen_c(const struct spec *s, const struct btf *btf, FILE *out);
+int gen_c(const struct spec *s, FILE *out);
 int gen_names(const struct spec *s, FILE *out);
 void sort_funcs(struct spec *s);
 

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Typed wrappers of entry gates: see entry.c. */
+#ifndef _NOOKS_ENTRY_H
+#define _NOOKS_ENTRY_H
+
+#include <linux/types.h>
+
+struct nooks_domain;
+struct net_device;
+
+bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev);
+
+#endif /* _NOOKS_ENTRY_H */
