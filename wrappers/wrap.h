@@ -20,11 +20,18 @@
 /* struct nooks_wrapper.flags */
 #define NOOKS_WRAP_SLEEPS	BIT(0)	/* may sleep: process context */
 
+/*
+ * Exit gates (the driver calls the kernel function @name) run pre with
+ * the caller's preemption state; a nonzero return means the domain
+ * failed and the call is not made. Entry gates (the kernel calls a
+ * driver callback in a role, wrappers/entry.c) run pre with preemption
+ * off, before the driver code, and ignore its return. post runs after
+ * the call, in kernel context, with its return value in f->rax (an exit
+ * wrapper may change it).
+ */
 struct nooks_wrapper {
-	const char *name;		/* the kernel function */
-	/* before the call; nonzero: the domain failed, do not call */
+	const char *name;		/* the kernel function, or the role */
 	int (*pre)(struct nooks_xpc_frame *f);
-	/* after the call; f->rax is its return value, and may be changed */
 	void (*post)(struct nooks_xpc_frame *f);
 	unsigned int flags;		/* NOOKS_WRAP_* */
 };
