@@ -82,7 +82,14 @@ static struct nooks_manifest *nooks_bind_find_manifest(struct module *mod)
 	return NULL;
 }
 
-static const char *nooks_manifest_str(struct nooks_manifest *m, u32 off)
+/**
+ * nooks_manifest_str() - a name in a manifest's string table
+ * @m: the manifest
+ * @off: the name's offset in its string table
+ *
+ * Return: the NUL-terminated name, or NULL if @off does not give one.
+ */
+const char *nooks_manifest_str(struct nooks_manifest *m, u32 off)
 {
 	const char *strtab = (const char *)m + m->strtab_off;
 

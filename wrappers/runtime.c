@@ -13,6 +13,7 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 
+#include "../core/bind.h"
 #include "../core/domain.h"
 #include "wrap.h"
 
@@ -177,10 +178,9 @@ static void *nooks_wrap_import(struct nooks_domain *d, const char *name)
 	m = d->manifest;
 	for (i = 0; m && i < m->n_gates && !fn; i++) {
 		const struct nooks_gate_desc *g = &d->gates[i];
+		const char *s = nooks_manifest_str(m, g->name_off);
 
-		/* Every gate's name was checked when the module was bound. */
-		if (g->kind == NOOKS_GATE_EXIT &&
-		    !strcmp((const char *)m + m->strtab_off + g->name_off, name))
+		if (g->kind == NOOKS_GATE_EXIT && s && !strcmp(s, name))
 			fn = (void *)(unsigned long)g->target;
 	}
 	spin_unlock_irqrestore(&d->lock, flags);

@@ -166,20 +166,16 @@ SYM_FUNC_START(nooks_xpc_exit)
 	call	nooks_xpc_back
 	testq	%rax, %rax
 	jnz	.Lexit_unwind
+.Lexit_return:
 	movq	NOOKS_XPC_RAX(%rsp), %rax
 	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
 	EPILOGUE
 	RET
 
 .Lexit_no_call:
+	/* A refused call with no driver code to unwind returns f->rax. */
 	cmpq	%rax, %rsp
-	jne	.Lexit_unwind
-	/* A refused call with no driver code to unwind: return f->rax. */
-	movq	NOOKS_XPC_RAX(%rsp), %rax
-	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
-	EPILOGUE
-	RET
-
+	je	.Lexit_return
 .Lexit_unwind:
 	/*
 	 * The domain failed: the driver code that called must not run on.

@@ -60,9 +60,10 @@ static void nooks_wrap_test_exit(struct kunit *test)
 	nooks_domain_put(d);
 }
 
-/* A frame as the exit gate builds it for a call of @name. */
+/* A frame as the exit gate builds it for a call of @name(a0, ..., a5). */
 static void nooks_wt_frame(struct kunit *test, struct nooks_xpc_frame *f,
-			   const char *name)
+			   const char *name, u64 a0, u64 a1, u64 a2, u64 a3,
+			   u64 a4, u64 a5)
 {
 	const struct nooks_wrapper *w = nooks_wrapper_find(name);
 
@@ -73,6 +74,12 @@ static void nooks_wt_frame(struct kunit *test, struct nooks_xpc_frame *f,
 	f->desc = &nooks_wt_gate;
 	f->kind = NOOKS_XPC_EXIT;
 	f->ret = (unsigned long)nooks_wt_frame;	/* the "driver" call site */
+	f->rdi = a0;
+	f->rsi = a1;
+	f->rdx = a2;
+	f->rcx = a3;
+	f->r8 = a4;
+	f->r9 = a5;
 }
 
 /* The pre hook's verdict on a call of @name with the given arguments. */
@@ -81,13 +88,7 @@ static int nooks_wt_pre(struct kunit *test, const char *name, u64 a0, u64 a1,
 {
 	struct nooks_xpc_frame f;
 
-	nooks_wt_frame(test, &f, name);
-	f.rdi = a0;
-	f.rsi = a1;
-	f.rdx = a2;
-	f.rcx = a3;
-	f.r8 = a4;
-	f.r9 = a5;
+	nooks_wt_frame(test, &f, name, a0, a1, a2, a3, a4, a5);
 	return nooks_wt_wrap[0]->pre ? nooks_wt_wrap[0]->pre(&f) : 0;
 }
 
@@ -97,13 +98,7 @@ static void nooks_wt_post(struct kunit *test, const char *name, u64 a0, u64 a1,
 {
 	struct nooks_xpc_frame f;
 
-	nooks_wt_frame(test, &f, name);
-	f.rdi = a0;
-	f.rsi = a1;
-	f.rdx = a2;
-	f.rcx = a3;
-	f.r8 = a4;
-	f.r9 = a5;
+	nooks_wt_frame(test, &f, name, a0, a1, a2, a3, a4, a5);
 	f.rax = ret;
 	KUNIT_ASSERT_NOT_NULL_MSG(test, nooks_wt_wrap[0]->post,
 				  "%s has no post hook", name);
@@ -361,7 +356,7 @@ static void nooks_test_untracked_relaxes(struct kunit *test)
 	struct nooks_xpc_frame f;
 	unsigned long v[] = { 1 };
 
-	nooks_wt_frame(test, &f, "kfree");
+	nooks_wt_frame(test, &f, "kfree", 0, 0, 0, 0, 0, 0);
 	nooks_wrap_acquire(&f, NOOKS_OBJ_DRIVER, 0x1000, 0,
 			   (void *)"nooks_no_such_release", v, ARRAY_SIZE(v),
 			   NOOKS_WRAPF_BY_NAME);

@@ -727,6 +727,14 @@ static void nooks_test_typed_wrappers(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 	KUNIT_EXPECT_EQ(test, preempt_count(), base);
 
+	/*
+	 * The same refused call with no driver code to unwind to (made from
+	 * kernel context): the gate returns without making it.
+	 */
+	nooks_test_exit_kfree(&nooks_test_static_obj);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 2ULL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+
 	WRITE_ONCE(d->wrap, NULL);
 	/* What the driver still holds is recovery's to release. */
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 1U);
