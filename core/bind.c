@@ -8,6 +8,7 @@
  * manifest does not cover, is refused with a message saying why. When the
  * module goes, the domain is stopped and unbound.
  */
+#include <linux/bug.h>
 #include <linux/elf.h>
 #include <linux/err.h>
 #include <linux/module.h>
@@ -17,6 +18,7 @@
 #include <linux/string.h>
 
 #include "../include/uapi/nooks_module.h"
+#include "../arch/x86/hang.h"
 #include "bind.h"
 #include "domain.h"
 #include "../wrappers/wrap.h"
@@ -244,6 +246,47 @@ static void nooks_bind_stubs(struct module *mod, unsigned long *start,
 		*start = *end = 0;
 }
 
+/*
+ * A BUG() in an isolated driver is a fault to contain, not a reason for
+ * the kernel to print "kernel BUG at" and oops: drop the BUG entries of
+ * the module's bug table (keeping its WARNs), so its ud2 is an invalid
+ * opcode the fault handler classifies as "bug". Entries hold offsets
+ * relative to themselves, so a moved entry gets new ones.
+ */
+static void nooks_bind_strip_bugs(struct module *mod)
+{
+#ifdef CONFIG_GENERIC_BUG
+	struct bug_entry *from, *to = mod->bug_table;
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < mod->num_bugs; i++) {
+		from = &mod->bug_table[i];
+		if (!(from->flags & BUGFLAG_WARNING))
+			continue;
+		to = &mod->bug_table[kept++];
+		if (to == from)
+			continue;
+#ifdef CONFIG_GENERIC_BUG_RELATIVE_POINTERS
+		to->bug_addr_disp = (long)&from->bug_addr_disp +
+				    from->bug_addr_disp -
+				    (long)&to->bug_addr_disp;
+#ifdef CONFIG_DEBUG_BUGVERBOSE
+		to->file_disp = (long)&from->file_disp + from->file_disp -
+				(long)&to->file_disp;
+		to->line = from->line;
+#endif
+		to->flags = from->flags;
+#else
+		*to = *from;
+#endif
+	}
+	if (kept != mod->num_bugs)
+		pr_info("%s: %u BUG()s will be contained faults\n", mod->name,
+			mod->num_bugs - kept);
+	mod->num_bugs = kept;
+#endif
+}
+
 static int nooks_bind_coming(struct module *mod)
 {
 	struct nooks_manifest *m = nooks_bind_find_manifest(mod);
@@ -280,6 +323,7 @@ static int nooks_bind_coming(struct module *mod)
 		goto out_put;
 	}
 
+	nooks_bind_strip_bugs(mod);
 	spin_lock_irqsave(&d->lock, flags);
 	d->module = mod;
 	d->manifest = m;
@@ -302,6 +346,7 @@ static int nooks_bind_coming(struct module *mod)
 	}
 	/* Stubs find the domain here; the lookup's reference is the binding's. */
 	WRITE_ONCE(m->domain, (unsigned long)d);
+	nooks_hang_watch();
 	pr_info("%s: bound to domain %s (%u gates, %u imports, %u generic)\n",
 		mod->name, d->name, m->n_gates, m->n_imports, generic);
 	return 0;
@@ -324,8 +369,9 @@ static void nooks_bind_release_failed(struct module *mod,
 
 	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
 	n = nooks_objtrack_release_all(&d->objects);
-	pr_info("%s: released %u objects its failed driver held%s\n",
-		mod->name, n, locks ? " (locks it held forgotten)" : "");
+	if (n || locks)
+		pr_info("%s: released %u objects its failed driver held%s\n",
+			mod->name, n, locks ? " (locks it held forgotten)" : "");
 }
 
 static void nooks_bind_going(struct module *mod)
@@ -361,6 +407,7 @@ static void nooks_bind_going(struct module *mod)
 			pr_warn("%s: unloaded holding %lu objects (see /sys/kernel/nooks/domains/%s/objects)\n",
 				mod->name, left, d->name);
 		nooks_domain_unbind_module(d);
+		nooks_hang_unwatch();
 		nooks_domain_put(d);	/* the binding's reference */
 	}
 	nooks_domain_put(d);

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "../recovery/recovery.h"
 #include "domain.h"
@@ -90,6 +91,7 @@ void nooks_domain_release(struct kobject *kobj)
 		pr_warn("domain %s: destroyed with %u objects its driver never released: forgotten, not released\n",
 			d->name, left);
 	kfree(d->wrap);
+	kfree(d->params);
 	nooks_counters_free(d->counters);
 	kfree(d);
 }
@@ -100,6 +102,7 @@ static void nooks_domain_fault_work(struct work_struct *work)
 					      fault_work);
 
 	nooks_event(d, NOOKS_EVENT_FAULT);
+	nooks_recovery_run(d);
 	nooks_domain_put(d);
 }
 
@@ -130,6 +133,10 @@ struct nooks_domain *nooks_domain_create(const char *name)
 	INIT_WORK(&d->fault_work, nooks_domain_fault_work);
 	spin_lock_init(&d->lock);
 	d->state = NOOKS_STATE_STOPPED;
+	d->restart = NOOKS_RESTART_ALWAYS;
+	d->restart_limit = NOOKS_RESTART_LIMIT;
+	nooks_domain_set_hang_timeout(d, NOOKS_HANG_TIMEOUT_MS);
+	atomic_set(&d->inject_left, 0);
 	d->counters = nooks_counters_alloc();
 	if (!d->counters) {
 		kfree(d);
@@ -359,6 +366,62 @@ int nooks_domain_expect_load(struct nooks_domain *d)
 EXPORT_SYMBOL_NS_GPL(nooks_domain_expect_load, NOOKS_INTERNAL);
 
 /**
+ * nooks_domain_set_origin() - what recovery needs to restart the driver
+ * @d: the domain
+ * @restart: enum nooks_restart
+ * @path: the module file, or NULL
+ * @params: its parameters, or NULL
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL for an unknown policy or a path too long, -ENOMEM.
+ */
+int nooks_domain_set_origin(struct nooks_domain *d, u32 restart,
+			    const char *path, const char *params)
+{
+	char *copy = NULL, *old;
+	unsigned long flags;
+
+	if (restart >= __NOOKS_RESTART_MAX ||
+	    (path && strlen(path) >= sizeof(d->path)))
+		return -EINVAL;
+	if (params) {
+		copy = kstrdup(params, GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
+	spin_lock_irqsave(&d->lock, flags);
+	d->restart = restart;
+	strscpy(d->path, path ?: "", sizeof(d->path));
+	old = d->params;
+	d->params = copy;
+	spin_unlock_irqrestore(&d->lock, flags);
+	kfree(old);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_set_origin, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_expect_restart() - the recovering domain's module is due
+ * to be loaded again by the recovery agent
+ * @d: the domain
+ *
+ * Return: true if @d is recovering and now waits for its module.
+ */
+bool nooks_domain_expect_restart(struct nooks_domain *d)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&d->lock, flags);
+	ok = d->state == NOOKS_STATE_RECOVERING;
+	if (ok)
+		d->load_pending = true;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return ok;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_expect_restart, NOOKS_INTERNAL);
+
+/**
  * nooks_domain_load_pending() - is a module load into @d under way?
  * @d: the domain
  *
@@ -372,12 +435,13 @@ EXPORT_SYMBOL_NS_GPL(nooks_domain_load_pending, NOOKS_INTERNAL);
 
 /**
  * nooks_domain_bind_module() - bind a loading module; the domain goes live
- * @d: the domain, which must be stopped and empty
+ * @d: the domain, which must be empty and stopped, or recovering with a
+ *     restart due
  * @module: the module's name
  *
  * Context: process context.
- * Return: 0; -EBUSY if a module is already bound or the domain is not
- * stopped; -EINVAL for a bad name.
+ * Return: 0; -EBUSY if a module is already bound or the domain is
+ * neither; -EINVAL for a bad name.
  */
 int nooks_domain_bind_module(struct nooks_domain *d, const char *module)
 {
@@ -387,7 +451,9 @@ int nooks_domain_bind_module(struct nooks_domain *d, const char *module)
 	if (!nooks_domain_name_valid(module))
 		return -EINVAL;
 	spin_lock_irqsave(&d->lock, flags);
-	if (d->module_name[0] || d->state != NOOKS_STATE_STOPPED) {
+	if (d->module_name[0] ||
+	    !(d->state == NOOKS_STATE_STOPPED ||
+	      (d->state == NOOKS_STATE_RECOVERING && d->load_pending))) {
 		ret = -EBUSY;
 	} else {
 		strscpy(d->module_name, module, sizeof(d->module_name));
@@ -404,6 +470,8 @@ EXPORT_SYMBOL_NS_GPL(nooks_domain_bind_module, NOOKS_INTERNAL);
  * nooks_domain_unbind_module() - the bound module is gone; the domain stops
  * @d: the domain
  *
+ * A recovering domain stays recovering: its recovery decides how it ends.
+ *
  * Context: process context.
  */
 void nooks_domain_unbind_module(struct nooks_domain *d)
@@ -413,8 +481,10 @@ void nooks_domain_unbind_module(struct nooks_domain *d)
 
 	spin_lock_irqsave(&d->lock, flags);
 	d->module_name[0] = '\0';
-	changed = d->state != NOOKS_STATE_STOPPED;
-	WRITE_ONCE(d->state, NOOKS_STATE_STOPPED);
+	changed = d->state != NOOKS_STATE_STOPPED &&
+		  d->state != NOOKS_STATE_RECOVERING;
+	if (changed)
+		WRITE_ONCE(d->state, NOOKS_STATE_STOPPED);
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (changed)
 		nooks_event_state(d);
@@ -469,12 +539,20 @@ void nooks_domain_fail(struct nooks_domain *d, const char *report)
 {
 	unsigned long flags;
 
+	bool failed;
+
 	nooks_domain_note_fault(d, report);
 	spin_lock_irqsave(&d->lock, flags);
-	if (d->state == NOOKS_STATE_LIVE)
+	failed = d->state == NOOKS_STATE_LIVE;
+	if (failed) {
 		WRITE_ONCE(d->state, NOOKS_STATE_FAILED);
+		d->fault_ns = ktime_get_mono_fast_ns();
+	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	pr_err("domain %s: %s: contained\n", d->name, report);
+	/* A device whose handler no longer runs must not storm meanwhile. */
+	if (failed)
+		nooks_recovery_mask_irqs(d);
 	kobject_get(&d->kobj);
 	if (!nooks_recovery_queue(&d->fault_work))
 		kobject_put(&d->kobj);	/* already queued with a reference */
@@ -498,6 +576,52 @@ void nooks_domain_last_fault(struct nooks_domain *d, char *buf, size_t len)
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_domain_last_fault, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_stop_recovery() - a recovery ends without a restart
+ * @d: the domain; stops if it is still recovering
+ *
+ * Context: process context.
+ */
+void nooks_domain_stop_recovery(struct nooks_domain *d)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&d->lock, flags);
+	d->load_pending = false;
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (nooks_domain_state(d) == NOOKS_STATE_RECOVERING)
+		nooks_domain_set_state(d, NOOKS_STATE_STOPPED);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_stop_recovery, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_set_hang_timeout() - how long driver code may keep a CPU
+ * @d: the domain
+ * @ms: milliseconds without crossing before it counts as hung
+ */
+void nooks_domain_set_hang_timeout(struct nooks_domain *d, unsigned int ms)
+{
+	WRITE_ONCE(d->hang_timeout_ms, ms);
+	WRITE_ONCE(d->hang_timeout, max(msecs_to_jiffies(ms), 1UL));
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_set_hang_timeout, NOOKS_INTERNAL);
+
+/**
+ * nooks_domain_inside() - threads running the domain's driver code now
+ * @d: the domain
+ *
+ * Counts crossings into the domain not yet returned or unwound, threads
+ * blocked in a kernel call made by driver code included.
+ *
+ * Return: the number; racy, for recovery to wait on.
+ */
+unsigned long nooks_domain_inside(struct nooks_domain *d)
+{
+	return nooks_domain_counter(d, NOOKS_CNT_CALLS_IN) -
+	       nooks_domain_counter(d, NOOKS_CNT_LEAVES);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_domain_inside, NOOKS_INTERNAL);
 
 /**
  * nooks_domain_registry_init() - start with no domains

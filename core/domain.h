@@ -5,6 +5,7 @@
 #ifndef _NOOKS_DOMAIN_H
 #define _NOOKS_DOMAIN_H
 
+#include <linux/atomic.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
@@ -16,6 +17,9 @@
 #include "../objtrack/objtrack.h"
 
 #define NOOKS_LAST_FAULT_LEN	128
+/* Defaults of the sysfs knobs restart_limit and hang_timeout_ms. */
+#define NOOKS_RESTART_LIMIT	10
+#define NOOKS_HANG_TIMEOUT_MS	2000
 
 struct nooks_wrapper;
 
@@ -53,8 +57,32 @@ struct nooks_domain {
 	 */
 	bool strict;
 
-	/* tells userspace of a fault, from process context; holds a ref */
+	/*
+	 * tells userspace of a fault and recovers, on the recovery
+	 * workqueue; holds a ref
+	 */
 	struct work_struct fault_work;
+
+	/* recovery policy (recovery/recovery.c) */
+	u32 restart;				/* under lock; enum nooks_restart */
+	char path[NOOKS_PATH_MAX];		/* under lock; "" if unknown */
+	char *params;				/* under lock; kstrdup'd, or NULL */
+	unsigned int restart_limit;		/* READ_ONCE; per minute */
+	unsigned int hang_timeout_ms;		/* READ_ONCE; sysfs knob */
+	unsigned long hang_timeout;		/* READ_ONCE; the same, jiffies */
+	/* recovery's own, only touched by the recovery work */
+	unsigned long restart_window;		/* jiffies the minute began */
+	unsigned int restarts_in_window;
+	unsigned long released[NOOKS_OBJ_COUNT]; /* by the last recovery */
+	u64 fault_ns;				/* fast mono clock of the fault */
+	u64 recovery_ns;			/* the last one, fault to end */
+	u32 recovery_result;			/* enum nooks_recovery_result */
+
+	/* fault injection (domains/inject.c) */
+	atomic_t inject_left;			/* entries still to fault */
+	u32 inject_fault;			/* enum nooks_fault; read when armed */
+	struct nooks_gate_desc inject_gate;	/* kfree, for the free payloads */
+	const struct nooks_wrapper *inject_wrap;	/* its typed wrapper */
 
 	/* lockless per-CPU counters */
 	struct nooks_counters __percpu *counters;
@@ -81,6 +109,10 @@ int nooks_domain_set_state(struct nooks_domain *d,
 			   enum nooks_domain_state to);
 enum nooks_domain_state nooks_domain_state(struct nooks_domain *d);
 int nooks_domain_expect_load(struct nooks_domain *d);
+int nooks_domain_set_origin(struct nooks_domain *d, u32 restart,
+			    const char *path, const char *params);
+bool nooks_domain_expect_restart(struct nooks_domain *d);
+void nooks_domain_stop_recovery(struct nooks_domain *d);
 bool nooks_domain_load_pending(struct nooks_domain *d);
 int nooks_domain_bind_module(struct nooks_domain *d, const char *module);
 void nooks_domain_unbind_module(struct nooks_domain *d);
@@ -89,6 +121,8 @@ void nooks_domain_module_name(struct nooks_domain *d, char *buf,
 void nooks_domain_note_fault(struct nooks_domain *d, const char *report);
 void nooks_domain_fail(struct nooks_domain *d, const char *report);
 void nooks_domain_last_fault(struct nooks_domain *d, char *buf, size_t len);
+void nooks_domain_set_hang_timeout(struct nooks_domain *d, unsigned int ms);
+unsigned long nooks_domain_inside(struct nooks_domain *d);
 
 static __always_inline void nooks_domain_count(struct nooks_domain *d,
 					       enum nooks_counter n)
@@ -103,7 +137,10 @@ nooks_domain_wrapper(struct nooks_domain *d, const struct nooks_gate_desc *desc)
 	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
 	unsigned long i = desc - d->gates;
 
-	return wrap && i < READ_ONCE(d->n_gates) ? READ_ONCE(wrap[i]) : NULL;
+	if (likely(wrap && i < READ_ONCE(d->n_gates)))
+		return READ_ONCE(wrap[i]);
+	/* The gate the free payloads of nooksctl inject call kfree by. */
+	return desc == &d->inject_gate ? READ_ONCE(d->inject_wrap) : NULL;
 }
 
 static inline u64 nooks_domain_counter(struct nooks_domain *d,

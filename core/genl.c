@@ -6,6 +6,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "../domains/inject.h"
 #include "domain.h"
 #include "genl.h"
 
@@ -13,6 +14,14 @@ static const struct nla_policy nooks_genl_policy[NOOKS_A_MAX + 1] = {
 	[NOOKS_A_DOMAIN_NAME] = { .type = NLA_NUL_STRING,
 				  .len = NOOKS_NAME_MAX - 1 },
 	[NOOKS_A_DOMAIN_LOAD] = { .type = NLA_FLAG },
+	[NOOKS_A_DOMAIN_RESTART] = NLA_POLICY_MAX(NLA_U32, __NOOKS_RESTART_MAX - 1),
+	[NOOKS_A_DOMAIN_PATH] = { .type = NLA_NUL_STRING,
+				  .len = NOOKS_PATH_MAX - 1 },
+	[NOOKS_A_DOMAIN_PARAMS] = { .type = NLA_NUL_STRING,
+				    .len = NOOKS_PARAMS_MAX - 1 },
+	[NOOKS_A_INJECT_FAULT] = NLA_POLICY_MAX(NLA_U32, __NOOKS_FAULT_MAX - 1),
+	[NOOKS_A_INJECT_COUNT] = NLA_POLICY_RANGE(NLA_U32, 1,
+						  NOOKS_INJECT_COUNT_MAX),
 };
 
 static struct genl_family nooks_genl_family;
@@ -48,6 +57,83 @@ static int nooks_genl_put_objects(struct sk_buff *skb, struct nooks_domain *d)
 		nla_nest_end(skb, entry);
 	}
 	nla_nest_end(skb, objs);
+	return 0;
+}
+
+/* What the last recovery released, types it released none of left out. */
+static int nooks_genl_put_released(struct sk_buff *skb, struct nooks_domain *d)
+{
+	struct nlattr *objs, *entry;
+	int i;
+
+	objs = nla_nest_start(skb, NOOKS_A_RECOVERY_RELEASED);
+	if (!objs)
+		return -EMSGSIZE;
+	for (i = 0; i < NOOKS_OBJ_COUNT; i++) {
+		if (!d->released[i])
+			continue;
+		entry = nla_nest_start(skb, NOOKS_A_OBJECTS_ENTRY);
+		if (!entry ||
+		    nla_put_string(skb, NOOKS_A_OBJECT_TYPE,
+				   nooks_obj_type_names[i]) ||
+		    nla_put_u64_64bit(skb, NOOKS_A_OBJECT_COUNT,
+				      d->released[i], NOOKS_A_OBJECT_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, objs);
+	return 0;
+}
+
+/* Restart policy and the rest recovery reads, copied under the lock. */
+static int nooks_genl_put_origin(struct sk_buff *skb, struct nooks_domain *d)
+{
+	char path[NOOKS_PATH_MAX];
+	unsigned long flags;
+	bool load_pending;
+	char *params;
+	u32 restart;
+	int ret;
+
+	spin_lock_irqsave(&d->lock, flags);
+	restart = d->restart;
+	strscpy(path, d->path, sizeof(path));
+	params = kstrdup(d->params ?: "", GFP_ATOMIC);
+	load_pending = d->load_pending;
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (!params)
+		return -ENOMEM;
+	ret = nla_put_u32(skb, NOOKS_A_DOMAIN_RESTART, restart) ||
+	      nla_put_string(skb, NOOKS_A_DOMAIN_PATH, path) ||
+	      nla_put_string(skb, NOOKS_A_DOMAIN_PARAMS, params) ||
+	      (load_pending && nla_put_flag(skb, NOOKS_A_DOMAIN_LOAD)) ||
+	      nla_put_u32(skb, NOOKS_A_DOMAIN_HANG_TIMEOUT_MS,
+			  READ_ONCE(d->hang_timeout_ms)) ||
+	      nla_put_u32(skb, NOOKS_A_DOMAIN_RESTART_LIMIT,
+			  READ_ONCE(d->restart_limit)) ? -EMSGSIZE : 0;
+	kfree(params);
+	return ret;
+}
+
+/* The attributes an event adds to the domain's report. */
+static int nooks_genl_put_event(struct sk_buff *skb, struct nooks_domain *d,
+				int event, const char *fault)
+{
+	char type[32];
+
+	switch (event) {
+	case NOOKS_EVENT_FAULT:
+		strscpy(type, fault, sizeof(type));
+		type[strcspn(type, " ")] = '\0';
+		return nla_put_string(skb, NOOKS_A_FAULT_TYPE, type);
+	case NOOKS_EVENT_RECOVERY_END:
+		if (nla_put_u32(skb, NOOKS_A_RECOVERY_RESULT,
+				d->recovery_result) ||
+		    nla_put_u64_64bit(skb, NOOKS_A_RECOVERY_NS, d->recovery_ns,
+				      NOOKS_A_PAD))
+			return -EMSGSIZE;
+		return nooks_genl_put_released(skb, d);
+	}
 	return 0;
 }
 
@@ -87,7 +173,9 @@ static int nooks_genl_fill(struct sk_buff *skb, struct nooks_domain *d,
 			      nooks_objtrack_memory_bytes(&d->objects),
 			      NOOKS_A_PAD) ||
 	    nla_put_string(skb, NOOKS_A_DOMAIN_LAST_FAULT, fault) ||
-	    nooks_genl_put_objects(skb, d)) {
+	    nooks_genl_put_objects(skb, d) ||
+	    nooks_genl_put_origin(skb, d) ||
+	    nooks_genl_put_event(skb, d, event, fault)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -105,7 +193,10 @@ static const char *nooks_genl_name(struct genl_info *info)
 static int nooks_genl_domain_new(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name = nooks_genl_name(info);
+	const char *path = NULL, *params = NULL;
+	u32 restart = NOOKS_RESTART_ALWAYS;
 	struct nooks_domain *d;
+	int ret;
 
 	if (!name)
 		return -EINVAL;
@@ -119,10 +210,47 @@ static int nooks_genl_domain_new(struct sk_buff *skb, struct genl_info *info)
 			GENL_SET_ERR_MSG(info, "a domain with this name exists");
 		return PTR_ERR(d);
 	}
+	if (info->attrs[NOOKS_A_DOMAIN_RESTART])
+		restart = nla_get_u32(info->attrs[NOOKS_A_DOMAIN_RESTART]);
+	if (info->attrs[NOOKS_A_DOMAIN_PATH])
+		path = nla_data(info->attrs[NOOKS_A_DOMAIN_PATH]);
+	if (info->attrs[NOOKS_A_DOMAIN_PARAMS])
+		params = nla_data(info->attrs[NOOKS_A_DOMAIN_PARAMS]);
+	ret = nooks_domain_set_origin(d, restart, path, params);
+	if (ret) {
+		nooks_domain_destroy(d);
+		nooks_domain_put(d);
+		return ret;
+	}
 	if (nla_get_flag(info->attrs[NOOKS_A_DOMAIN_LOAD]))
 		nooks_domain_expect_load(d);	/* a new domain is stopped */
 	nooks_domain_put(d);
 	return 0;
+}
+
+static int nooks_genl_inject(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = nooks_genl_name(info);
+	const char *why = NULL;
+	struct nooks_domain *d;
+	u32 count = 1;
+	int ret;
+
+	if (!name || GENL_REQ_ATTR_CHECK(info, NOOKS_A_INJECT_FAULT))
+		return -EINVAL;
+	if (info->attrs[NOOKS_A_INJECT_COUNT])
+		count = nla_get_u32(info->attrs[NOOKS_A_INJECT_COUNT]);
+	d = nooks_domain_lookup(name);
+	if (!d) {
+		GENL_SET_ERR_MSG(info, "no such domain");
+		return -ENOENT;
+	}
+	ret = nooks_inject_arm(d, nla_get_u32(info->attrs[NOOKS_A_INJECT_FAULT]),
+			       count, &why);
+	if (ret && why && info->extack)
+		info->extack->_msg = why;	/* a literal of inject.c */
+	nooks_domain_put(d);
+	return ret;
 }
 
 static int nooks_genl_domain_del(struct sk_buff *skb, struct genl_info *info)
@@ -252,6 +380,11 @@ static const struct genl_small_ops nooks_genl_ops[] = {
 	{
 		.cmd = NOOKS_CMD_EXPORTS_GET,
 		.dumpit = nooks_genl_exports_dump,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOOKS_CMD_INJECT,
+		.doit = nooks_genl_inject,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

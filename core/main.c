@@ -8,6 +8,8 @@
 
 #include "../arch/x86/arch.h"
 #include "../arch/x86/fault.h"
+#include "../arch/x86/hang.h"
+#include "../arch/x86/idt.h"
 #include "../recovery/recovery.h"
 #include "../wrappers/notify.h"
 #include "bind.h"
@@ -22,6 +24,9 @@ static int __init nooks_init(void)
 	ret = nooks_arch_init();
 	if (ret)
 		goto err_arch;
+	ret = nooks_idt_init();
+	if (ret)
+		goto err_idt;
 	ret = nooks_sysfs_init();
 	if (ret)
 		goto err_sysfs;
@@ -34,6 +39,9 @@ static int __init nooks_init(void)
 	ret = nooks_fault_init();
 	if (ret)
 		goto err_fault;
+	ret = nooks_hang_init();
+	if (ret)
+		goto err_hang;
 	ret = nooks_notify_init();
 	if (ret)
 		goto err_notify;
@@ -52,6 +60,8 @@ err_genl:
 err_bind:
 	nooks_notify_uninit();
 err_notify:
+	nooks_hang_uninit();
+err_hang:
 	nooks_fault_uninit();
 err_fault:
 	nooks_recovery_uninit();
@@ -60,6 +70,8 @@ err_recovery:
 err_registry:
 	nooks_sysfs_uninit();
 err_sysfs:
+	nooks_idt_uninit();
+err_idt:
 	nooks_arch_uninit();
 err_arch:
 	return ret;
@@ -70,10 +82,12 @@ static void __exit nooks_exit(void)
 	nooks_genl_uninit();
 	nooks_bind_uninit();
 	nooks_notify_uninit();
+	nooks_hang_uninit();
 	nooks_fault_uninit();
 	nooks_recovery_uninit();
 	nooks_domain_registry_uninit();
 	nooks_sysfs_uninit();
+	nooks_idt_uninit();
 	nooks_arch_uninit();
 	pr_info("unloaded\n");
 }

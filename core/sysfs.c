@@ -4,7 +4,8 @@
  * sysfs-kernel-nooks):
  *
  *   /sys/kernel/nooks/domains/<name>/{state,module,faults,recoveries,
- *	last_fault,calls_in,calls_out,memory_bytes}
+ *	last_fault,calls_in,calls_out,memory_bytes,restart,restart_limit,
+ *	hang_timeout_ms}
  *   /sys/kernel/nooks/domains/<name>/objects/<type>
  */
 #include <linux/kobject.h>
@@ -54,6 +55,62 @@ static ssize_t memory_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%zu\n", nooks_objtrack_memory_bytes(&d->objects));
 }
 
+static ssize_t restart_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct nooks_domain *d = to_domain(kobj);
+	unsigned long flags;
+	u32 restart;
+
+	spin_lock_irqsave(&d->lock, flags);
+	restart = d->restart;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return sysfs_emit(buf, "%s\n",
+			  restart == NOOKS_RESTART_ALWAYS ? "always" : "never");
+}
+
+static ssize_t restart_limit_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_domain(kobj)->restart_limit));
+}
+
+static ssize_t restart_limit_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	WRITE_ONCE(to_domain(kobj)->restart_limit, v);
+	return count;
+}
+
+static ssize_t hang_timeout_ms_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_domain(kobj)->hang_timeout_ms));
+}
+
+/* 10 ms .. 1 hour: shorter than a tick is no deadline at all. */
+static ssize_t hang_timeout_ms_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < 10 || v > 3600 * 1000)
+		return -ERANGE;
+	nooks_domain_set_hang_timeout(to_domain(kobj), v);
+	return count;
+}
+
 #define NOOKS_COUNTER_ATTR(_name, _counter)				\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
@@ -72,6 +129,10 @@ static struct kobj_attribute nooks_attr_state = __ATTR_RO(state);
 static struct kobj_attribute nooks_attr_module = __ATTR_RO(module);
 static struct kobj_attribute nooks_attr_last_fault = __ATTR_RO(last_fault);
 static struct kobj_attribute nooks_attr_memory_bytes = __ATTR_RO(memory_bytes);
+static struct kobj_attribute nooks_attr_restart = __ATTR_RO(restart);
+static struct kobj_attribute nooks_attr_restart_limit = __ATTR_RW(restart_limit);
+static struct kobj_attribute nooks_attr_hang_timeout_ms =
+	__ATTR_RW(hang_timeout_ms);
 
 static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_state.attr,
@@ -82,6 +143,9 @@ static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_calls_in.attr,
 	&nooks_attr_calls_out.attr,
 	&nooks_attr_memory_bytes.attr,
+	&nooks_attr_restart.attr,
+	&nooks_attr_restart_limit.attr,
+	&nooks_attr_hang_timeout_ms.attr,
 	NULL,
 };
 

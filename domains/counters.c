@@ -14,6 +14,7 @@ const char *const nooks_counter_names[NOOKS_CNT_COUNT] = {
 	[NOOKS_CNT_CALLS_OUT] = "calls_out",
 	[NOOKS_CNT_FAULTS] = "faults",
 	[NOOKS_CNT_RECOVERIES] = "recoveries",
+	[NOOKS_CNT_LEAVES] = "leaves",
 };
 EXPORT_SYMBOL_NS_GPL(nooks_counter_names, NOOKS_INTERNAL);
 

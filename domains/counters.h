@@ -14,6 +14,7 @@ enum nooks_counter {
 	NOOKS_CNT_CALLS_OUT,	/* driver->kernel crossings */
 	NOOKS_CNT_FAULTS,	/* faults contained */
 	NOOKS_CNT_RECOVERIES,	/* recoveries completed */
+	NOOKS_CNT_LEAVES,	/* kernel->driver crossings ended (or unwound) */
 
 	NOOKS_CNT_COUNT
 };

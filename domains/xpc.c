@@ -4,13 +4,17 @@
  * crossing, between driver and kernel code: no tracing, no
  * instrumentation, nothing that can sleep.
  */
+#include <linux/blk_types.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/preempt.h>
 #include <linux/stddef.h>
 
+#include "../arch/x86/fault.h"
+#include "../arch/x86/idt.h"
 #include "../core/domain.h"
+#include "inject.h"
 #include "xpc.h"
 #include "../wrappers/wrap.h"
 
@@ -26,6 +30,7 @@ static_assert(offsetof(struct nooks_xpc_frame, manifest) == NOOKS_XPC_MANIFEST);
 static_assert(offsetof(struct nooks_xpc_frame, desc) == NOOKS_XPC_DESC);
 static_assert(offsetof(struct nooks_xpc_frame, rbp) == NOOKS_XPC_RBP);
 static_assert(offsetof(struct nooks_xpc_frame, ret) == NOOKS_XPC_RET);
+static_assert(offsetof(struct nooks_xpc_frame, target) == NOOKS_XPC_TARGET);
 static_assert(sizeof(struct nooks_xpc_frame) == NOOKS_XPC_FRAME_SIZE);
 /* The return address leaves %rsp at 8 mod 16; the pushes add 48. */
 static_assert((8 + 48 + NOOKS_XPC_FRAME_SIZE) % 16 == 8);
@@ -35,6 +40,32 @@ static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 
 /* Innermost entry frame of the driver code each CPU runs; see xpc.h. */
 DEFINE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
+DEFINE_PER_CPU(unsigned long, nooks_xpc_deadline);
+
+/*
+ * @f becomes the innermost entry frame of this CPU, on top of @prev: its
+ * driver code runs from now, and must cross again before its deadline
+ * (arch/x86/hang.c). The first frame loads the domain IDT.
+ */
+static __always_inline void nooks_xpc_push(struct nooks_xpc_frame *f,
+					   struct nooks_xpc_frame *prev)
+{
+	f->deadline = (jiffies + READ_ONCE(f->domain->hang_timeout)) | 1;
+	f->prev = prev;
+	if (!prev)
+		nooks_idt_load_domain();
+	this_cpu_write(nooks_xpc_cur, f);
+	this_cpu_write(nooks_xpc_deadline, f->deadline);
+}
+
+/* @prev becomes the innermost entry frame again; NULL: none is left. */
+static __always_inline void nooks_xpc_pop(struct nooks_xpc_frame *prev)
+{
+	this_cpu_write(nooks_xpc_cur, prev);
+	this_cpu_write(nooks_xpc_deadline, prev ? prev->deadline : 0);
+	if (!prev)
+		nooks_idt_load_kernel();
+}
 
 /*
  * The gates are exported from C so that genksyms gives them CRCs: Debian's
@@ -82,8 +113,10 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->context = context;
 	f->preempt = preempt_count();
 	f->irqflags = arch_local_save_flags();
-	f->prev = cur;
-	this_cpu_write(nooks_xpc_cur, f);
+	f->target = f->desc->target;
+	if (unlikely(atomic_read(&d->inject_left)))
+		nooks_inject_fire(d, f);
+	nooks_xpc_push(f, cur);
 	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
 	return 0;
 }
@@ -96,7 +129,8 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 {
 	const struct nooks_wrapper *w;
 
-	this_cpu_write(nooks_xpc_cur, f->prev);
+	nooks_xpc_pop(f->prev);
+	nooks_domain_count(f->domain, NOOKS_CNT_LEAVES);
 	preempt_enable();
 	w = nooks_domain_wrapper(f->domain, f->desc);
 	if (unlikely(w && w->post))
@@ -108,11 +142,14 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
  * @f: the entry gate's frame, which the fault resumed at
  *
  * The driver code was abandoned wherever it was: give back the
- * preemption count and interrupt state the entry had.
+ * preemption count and interrupt state the entry had. A fault caught
+ * where the domain could not be failed on the spot (#DF, NMI) is
+ * reported from here.
  */
 notrace void nooks_xpc_unwind(struct nooks_xpc_frame *f)
 {
 	preempt_count_set(f->preempt);
+	nooks_fault_deferred(f);
 	local_irq_restore(f->irqflags);
 	nooks_xpc_leave(f);
 }
@@ -121,11 +158,18 @@ notrace void nooks_xpc_unwind(struct nooks_xpc_frame *f)
  * nooks_xpc_ret_failure() - what a failed call returns, by return class
  * @ret_class: enum nooks_ret_class
  *
- * Return: -EIO for int-like functions, 0 (NULL, false) otherwise.
+ * Return: -EIO for int-like functions, BLK_STS_IOERR for blk_status_t,
+ * 0 (NULL, false, an enum's first value) otherwise.
  */
 notrace unsigned long nooks_xpc_ret_failure(unsigned int ret_class)
 {
-	return ret_class == NOOKS_RET_INT ? (unsigned long)-EIO : 0;
+	switch (ret_class) {
+	case NOOKS_RET_INT:
+		return (unsigned long)-EIO;
+	case NOOKS_RET_BLK_STATUS:
+		return (__force u8)BLK_STS_IOERR;
+	}
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_xpc_ret_failure, NOOKS_INTERNAL);
 
@@ -155,8 +199,7 @@ nooks_xpc_reenter(struct nooks_xpc_frame *f)
 	struct nooks_xpc_frame *entry = f->prev;
 
 	preempt_disable();
-	entry->prev = this_cpu_read(nooks_xpc_cur);
-	this_cpu_write(nooks_xpc_cur, entry);
+	nooks_xpc_push(entry, this_cpu_read(nooks_xpc_cur));
 	return entry;
 }
 
@@ -196,7 +239,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 			return cur;
 		f->flags = NOOKS_XPC_ENTERED;
 		f->prev = cur;
-		this_cpu_write(nooks_xpc_cur, cur->prev);
+		nooks_xpc_pop(cur->prev);
 		preempt_enable();
 	}
 	w = d ? nooks_domain_wrapper(d, f->desc) : NULL;

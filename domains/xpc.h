@@ -34,7 +34,8 @@
 #define NOOKS_XPC_DESC		72
 #define NOOKS_XPC_RBP		80
 #define NOOKS_XPC_RET		112
-#define NOOKS_XPC_FRAME_SIZE	144
+#define NOOKS_XPC_TARGET	136
+#define NOOKS_XPC_FRAME_SIZE	160
 
 /* Offsets in struct nooks_gate_desc (include/uapi/nooks_module.h). */
 #define NOOKS_DESC_TARGET	0
@@ -80,10 +81,14 @@ struct nooks_xpc_frame {
 	u32 context;			/* entry: interrupt context it runs in */
 	u32 preempt;			/* entry: preempt_count() in the driver */
 	unsigned long irqflags;		/* entry: interrupt flags at entry */
+	u64 target;			/* entry: the code it calls */
+	unsigned long deadline;		/* entry: cross by then or hang */
 	u64 pad;
 };
 
 DECLARE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
+/* The innermost frame's deadline, 0 when the CPU runs no driver code. */
+DECLARE_PER_CPU(unsigned long, nooks_xpc_deadline);
 
 /*
  * The interrupt context code runs in. Driver code interrupted on this CPU

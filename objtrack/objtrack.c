@@ -340,13 +340,15 @@ unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_forget_type, NOOKS_INTERNAL);
 
 /**
- * nooks_objtrack_release_all() - release every object, newest first
+ * nooks_objtrack_release_counted() - release every object, newest first
  * @t: the tracker
+ * @released: if not NULL, incremented per type for each object released
  *
  * Context: process context; release functions may sleep.
  * Return: how many objects were released.
  */
-unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t)
+unsigned int nooks_objtrack_release_counted(struct nooks_objtrack *t,
+					    unsigned long *released)
 {
 	struct nooks_object *obj;
 	unsigned int n = 0;
@@ -369,9 +371,47 @@ unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t)
 			break;
 		if (obj->release)
 			obj->release(obj);
+		if (released)
+			released[obj->key.type]++;
 		n++;
 		nooks_objtrack_free(obj);
 	}
 	return n;
 }
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_release_counted, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_release_all() - release every object, newest first
+ * @t: the tracker
+ *
+ * Return: how many objects were released.
+ */
+unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t)
+{
+	return nooks_objtrack_release_counted(t, NULL);
+}
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_release_all, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_visit_type() - call @fn on every object of a type
+ * @t: the tracker
+ * @type: the type
+ * @fn: called under the tracker's lock, interrupts off: must not sleep,
+ *	add or remove objects
+ * @arg: passed to @fn
+ */
+void nooks_objtrack_visit_type(struct nooks_objtrack *t,
+			       enum nooks_obj_type type,
+			       nooks_objtrack_fn_t fn, void *arg)
+{
+	struct nooks_object *obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	list_for_each_entry(obj, &t->order, order) {
+		if (obj->key.type == type)
+			fn(obj, arg);
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_visit_type, NOOKS_INTERNAL);

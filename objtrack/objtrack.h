@@ -17,6 +17,7 @@
 /* struct nooks_object.flags and the types' flags in types.h */
 #define NOOKS_OBJF_EMBEDDED	BIT(0)	/* lives inside other tracked memory */
 #define NOOKS_OBJF_GRANT	BIT(1)	/* the driver may write its size bytes */
+#define NOOKS_OBJF_MASKED	BIT(2)	/* an irq recovery disabled */
 
 /* Also the file names under /sys/kernel/nooks/domains/<d>/objects/. */
 enum nooks_obj_type {
@@ -82,6 +83,12 @@ int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
 			  const void *addr);
 unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t);
+unsigned int nooks_objtrack_release_counted(struct nooks_objtrack *t,
+					    unsigned long *released);
+typedef void (*nooks_objtrack_fn_t)(struct nooks_object *obj, void *arg);
+void nooks_objtrack_visit_type(struct nooks_objtrack *t,
+			       enum nooks_obj_type type,
+			       nooks_objtrack_fn_t fn, void *arg);
 unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 					enum nooks_obj_type type);
 struct nooks_object *nooks_objtrack_alloc(gfp_t gfp);

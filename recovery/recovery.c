@@ -1,12 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Recovery runs on its own ordered workqueue: never in the faulting
- * context (which may hold locks or have interrupts off), one domain at a
- * time, and flushed before nooks.ko goes away.
+ * The recovery manager. A contained fault fails the domain (every later
+ * crossing into it returns its failure value, every thread in it unwinds
+ * when it next crosses) and masks the interrupt lines its driver holds.
+ * Then, on the ordered recovery workqueue (never in the faulting context,
+ * one domain at a time, flushed before nooks.ko goes away):
+ *
+ *  1. failed -> recovering;
+ *  2. wait for the threads still inside the driver to leave (they are
+ *     blocked in kernel calls and unwind on return), reporting every
+ *     NOOKS_RECOVERY_WAIT_MS while they do not;
+ *  3. end with an I/O error every block request the driver had taken
+ *     and will never complete (or deleting its disk would wait for them
+ *     forever; a shadow driver would requeue them instead), unmask the
+ *     lines (a line may be shared), release every tracked object newest
+ *     first with the function that releases it, counting per type;
+ *     locks are forgotten (they were the unwound threads');
+ *  4. decide whether to restart: policy always, and fewer than
+ *     restart_limit restarts in the last minute;
+ *  5. run the recovery agent, `nooksctl recover DOMAIN` (the module
+ *     parameter "agent"), as a usermode helper and wait for it: it
+ *     unloads the failed module (whose exit gate no longer runs driver
+ *     code) and, when a restart is due, loads the module again from the
+ *     path and parameters nooksctl load recorded; the domain goes live
+ *     when it binds;
+ *  6. the domain is live (restarted) or stopped; tell userspace.
+ *
+ * Why a usermode helper rather than the monitor daemon: recovery then
+ * needs nothing running beforehand (a driver loaded at boot recovers
+ * too), the policy and its rate limit are the kernel's, and loading a
+ * module needs the rewriting only nooksctl does.
  */
 #include <linux/errno.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+#include <linux/blk-mq.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/timekeeping.h>
+#include <linux/umh.h>
 
+#include "../core/domain.h"
+#include "../core/events.h"
 #include "recovery.h"
+
+#define NOOKS_RECOVERY_WAIT_MS	5000
+
+static char *nooks_agent = "/usr/local/sbin/nooksctl";
+module_param_named(agent, nooks_agent, charp, 0644);
+MODULE_PARM_DESC(agent, "recovery agent run as 'AGENT recover DOMAIN' (empty: none)");
 
 static struct workqueue_struct *nooks_recovery_wq;
 
@@ -39,4 +82,202 @@ void nooks_recovery_uninit(void)
 bool nooks_recovery_queue(struct work_struct *work)
 {
 	return queue_work(nooks_recovery_wq, work);
+}
+
+static void nooks_recovery_mask_one(struct nooks_object *obj, void *arg)
+{
+	if (obj->flags & NOOKS_OBJF_MASKED)
+		return;
+	disable_irq_nosync(obj->values[0]);
+	obj->flags |= NOOKS_OBJF_MASKED;
+}
+
+static void nooks_recovery_unmask_one(struct nooks_object *obj, void *arg)
+{
+	if (!(obj->flags & NOOKS_OBJF_MASKED))
+		return;
+	obj->flags &= ~NOOKS_OBJF_MASKED;
+	enable_irq(obj->values[0]);
+}
+
+/**
+ * nooks_recovery_mask_irqs() - mask every interrupt line the domain holds
+ * @d: the failed domain
+ *
+ * Its handlers return their failure value (IRQ_NONE) from now on; a
+ * level-triggered device would keep interrupting until it is released.
+ *
+ * Context: any context but NMI.
+ */
+void nooks_recovery_mask_irqs(struct nooks_domain *d)
+{
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
+				  nooks_recovery_mask_one, NULL);
+}
+
+#define NOOKS_RECOVERY_MAX_SETS	8
+
+struct nooks_recovery_sets {
+	struct blk_mq_tag_set *set[NOOKS_RECOVERY_MAX_SETS];
+	unsigned int n;
+};
+
+static void nooks_recovery_collect_set(struct nooks_object *obj, void *arg)
+{
+	struct nooks_recovery_sets *sets = arg;
+
+	if (sets->n < NOOKS_RECOVERY_MAX_SETS)
+		sets->set[sets->n++] = (struct blk_mq_tag_set *)obj->key.addr;
+}
+
+static bool nooks_recovery_fail_rq(struct request *rq, void *arg)
+{
+	unsigned int *n = arg;
+
+	blk_mq_end_request(rq, BLK_STS_IOERR);
+	(*n)++;
+	return true;
+}
+
+/* Step 3: requests started and never to be completed by the driver. */
+static void nooks_recovery_fail_requests(struct nooks_domain *d)
+{
+	struct nooks_recovery_sets sets = { .n = 0 };
+	unsigned int i, n = 0;
+
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_BLK_MQ,
+				  nooks_recovery_collect_set, &sets);
+	for (i = 0; i < sets.n; i++)
+		blk_mq_tagset_busy_iter(sets.set[i], nooks_recovery_fail_rq, &n);
+	if (n)
+		pr_info("domain %s: %u requests it had taken ended with an I/O error\n",
+			d->name, n);
+}
+
+/* Step 2: the threads still in the driver leave when they next cross. */
+static void nooks_recovery_wait(struct nooks_domain *d)
+{
+	unsigned long start = jiffies, reported = jiffies;
+	unsigned long inside;
+
+	while ((inside = nooks_domain_inside(d))) {
+		if (time_after(jiffies, reported +
+			       msecs_to_jiffies(NOOKS_RECOVERY_WAIT_MS))) {
+			pr_warn("domain %s: %lu threads still inside after %u ms: waiting for them to return from the kernel\n",
+				d->name, inside,
+				jiffies_to_msecs(jiffies - start));
+			reported = jiffies;
+		}
+		msleep(20);
+	}
+}
+
+/* Step 4: policy always, and under the limit of restarts a minute. */
+static bool nooks_recovery_restart_due(struct nooks_domain *d)
+{
+	unsigned int limit = READ_ONCE(d->restart_limit);
+	unsigned long flags;
+	u32 policy;
+
+	spin_lock_irqsave(&d->lock, flags);
+	policy = d->restart;
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (policy != NOOKS_RESTART_ALWAYS)
+		return false;
+	if (time_after(jiffies, d->restart_window + 60 * HZ) ||
+	    !d->restarts_in_window) {
+		d->restart_window = jiffies;
+		d->restarts_in_window = 0;
+	}
+	if (d->restarts_in_window >= limit) {
+		pr_warn("domain %s: %u restarts in the last minute (restart_limit): stopped\n",
+			d->name, d->restarts_in_window);
+		return false;
+	}
+	d->restarts_in_window++;
+	return true;
+}
+
+/* Is the failed module past its init (so the agent must unload it)? */
+static bool nooks_recovery_module_live(struct nooks_domain *d)
+{
+	unsigned long flags;
+	bool live;
+
+	spin_lock_irqsave(&d->lock, flags);
+	live = d->module && d->module->state == MODULE_STATE_LIVE;
+	spin_unlock_irqrestore(&d->lock, flags);
+	return live;
+}
+
+/* Step 5. Return: the agent's exit status, or a negative errno. */
+static int nooks_recovery_agent(struct nooks_domain *d)
+{
+	char *argv[4], *envp[3];
+
+	argv[0] = nooks_agent;
+	argv[1] = "recover";
+	argv[2] = d->name;
+	argv[3] = NULL;
+	envp[0] = "HOME=/";
+	envp[1] = "PATH=/sbin:/bin:/usr/sbin:/usr/bin";
+	envp[2] = NULL;
+
+	if (!nooks_agent || !nooks_agent[0])
+		return -ENOENT;
+	return call_usermodehelper(nooks_agent, argv, envp, UMH_WAIT_PROC);
+}
+
+/**
+ * nooks_recovery_run() - recover a failed domain
+ * @d: the domain, failed
+ *
+ * Context: the recovery workqueue.
+ */
+void nooks_recovery_run(struct nooks_domain *d)
+{
+	unsigned int n, locks;
+	bool restart, live;
+	int ret;
+
+	if (nooks_domain_set_state(d, NOOKS_STATE_RECOVERING))
+		return;		/* not failed: unloaded meanwhile */
+	memset(d->released, 0, sizeof(d->released));
+	nooks_event(d, NOOKS_EVENT_RECOVERY_START);
+
+	nooks_recovery_wait(d);
+	nooks_recovery_fail_requests(d);
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
+				  nooks_recovery_unmask_one, NULL);
+	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
+	n = nooks_objtrack_release_counted(&d->objects, d->released);
+	pr_info("domain %s: released %u objects%s\n", d->name, n,
+		locks ? " (locks its unwound threads held forgotten)" : "");
+
+	/*
+	 * A module whose init faulted is on its way out already, and its
+	 * load failed: nothing to unload, and no restart.
+	 */
+	live = nooks_recovery_module_live(d);
+	restart = live && nooks_recovery_restart_due(d) &&
+		  nooks_domain_expect_restart(d);
+	ret = live ? nooks_recovery_agent(d) : 0;
+	if (ret)
+		pr_err("domain %s: recovery agent '%s recover %s' failed (%d)%s\n",
+		       d->name, nooks_agent, d->name, ret,
+		       ret == -ENOENT ? ": set nooks.agent to nooksctl's path" : "");
+
+	if (nooks_domain_state(d) == NOOKS_STATE_LIVE && restart) {
+		d->recovery_result = NOOKS_RECOVERY_RESTARTED;
+		nooks_domain_count(d, NOOKS_CNT_RECOVERIES);
+	} else {
+		d->recovery_result = NOOKS_RECOVERY_STOPPED;
+		nooks_domain_stop_recovery(d);
+	}
+	d->recovery_ns = ktime_get_mono_fast_ns() - d->fault_ns;
+	pr_info("domain %s: recovery %s in %llu ms\n", d->name,
+		d->recovery_result == NOOKS_RECOVERY_RESTARTED ?
+		"restarted the driver" : "stopped the domain",
+		d->recovery_ns / NSEC_PER_MSEC);
+	nooks_event(d, NOOKS_EVENT_RECOVERY_END);
 }

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Recovery manager: where the work of releasing a failed domain's
- * resources and restarting its driver runs.
+ * Recovery manager: releasing a failed domain's resources and restarting
+ * its driver, on a workqueue of its own.
  */
 #ifndef _NOOKS_RECOVERY_H
 #define _NOOKS_RECOVERY_H
 
 #include <linux/workqueue.h>
 
+struct nooks_domain;
+
 int nooks_recovery_init(void);
 void nooks_recovery_uninit(void);
 bool nooks_recovery_queue(struct work_struct *work);
+void nooks_recovery_mask_irqs(struct nooks_domain *d);
+void nooks_recovery_run(struct nooks_domain *d);
 
 #endif /* _NOOKS_RECOVERY_H */

@@ -35,9 +35,13 @@ static int nooks_notify_netdev(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	for (n = 0; (d = nooks_domain_nth(n)); n++) {
-		if (!nooks_objtrack_remove(&d->objects,
-					   NOOKS_OBJ_NETDEV_REGISTERED, dev) &&
-		    dev->needs_free_netdev)
+		/*
+		 * Recovery may be the one unregistering it (its record is
+		 * gone already): the kernel frees it either way.
+		 */
+		nooks_objtrack_remove(&d->objects, NOOKS_OBJ_NETDEV_REGISTERED,
+				      dev);
+		if (dev->needs_free_netdev)
 			nooks_objtrack_remove(&d->objects, NOOKS_OBJ_NETDEV, dev);
 		nooks_domain_put(d);
 	}

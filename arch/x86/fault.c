@@ -14,8 +14,14 @@
  *
  * #GP, #UD (BUG(), illegal instructions) and #DE: the die chain hears of
  * them (DIE_GPF, DIE_TRAP) before the kernel prints or dies; a notifier
- * that rewrites regs and says NOTIFY_STOP resumes at the landing pad. For
- * BUG() the kernel has already printed its "kernel BUG at" line by then.
+ * that rewrites regs and says NOTIFY_STOP resumes at the landing pad. A
+ * driver's BUG() is a ud2 whose bug table entry was dropped at bind
+ * (core/bind.c), so the kernel prints nothing of its own first.
+ *
+ * #DF (a driver running off its stack, arch/x86/idt.c) and hangs (an NMI,
+ * arch/x86/hang.c) are caught where the domain cannot be failed on the
+ * spot: the report waits in a per-CPU slot of the frame's context level
+ * and the landing pad files it (nooks_fault_deferred()).
  *
  * An exit gate returning to driver code whose domain failed meanwhile
  * traps at nooks_xpc_exit_unwind_trap with the entry frame in %rax: the
@@ -24,7 +30,9 @@
  * Not traced or instrumented.
  */
 #include <linux/kdebug.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/uaccess.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <asm/processor-flags.h>
@@ -36,6 +44,26 @@
 #include "fault.h"
 
 static struct tracepoint *nooks_fault_pf_tp;
+
+/* Reports of deferred faults, one per context level: task, softirq,
+ * hardirq, NMI. Written by the fault, read by the landing pad, on this
+ * CPU, with nothing of the same level in between.
+ */
+struct nooks_fault_slot {
+	struct nooks_xpc_frame *frame;
+	char report[NOOKS_LAST_FAULT_LEN];
+};
+
+static DEFINE_PER_CPU(struct nooks_fault_slot[4], nooks_fault_slots);
+
+static __always_inline unsigned int nooks_fault_level(u32 context)
+{
+	if (context & NMI_MASK)
+		return 3;
+	if (context & HARDIRQ_MASK)
+		return 2;
+	return context & SOFTIRQ_OFFSET ? 1 : 0;
+}
 
 static void nooks_fault_find_tp(struct tracepoint *tp, void *priv)
 {
@@ -71,6 +99,43 @@ static notrace void nooks_fault_contain(struct nooks_xpc_frame *f,
 	nooks_fault_unwind(f, regs, address);
 }
 
+/**
+ * nooks_fault_defer() - contain a fault whose report must wait
+ * @f: the entry frame of the driver code that faulted
+ * @regs: its state; rewritten to resume at the landing pad
+ * @type: the fault type, first word of the report
+ * @address: the address involved, or 0
+ *
+ * For #DF and NMI context, where failing the domain (locks, workqueues)
+ * is not safe: the landing pad does it, in the unwound code's context.
+ */
+notrace void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
+			       const char *type, unsigned long address)
+{
+	struct nooks_fault_slot *slot;
+
+	slot = this_cpu_ptr(&nooks_fault_slots[nooks_fault_level(f->context)]);
+	snprintf(slot->report, sizeof(slot->report), "%s %pS %#lx", type,
+		 (void *)regs->ip, address);
+	WRITE_ONCE(slot->frame, f);
+	nooks_fault_unwind(f, regs, address);
+}
+
+/**
+ * nooks_fault_deferred() - file the report of a deferred fault of @f
+ * @f: the entry frame being unwound
+ */
+notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
+{
+	struct nooks_fault_slot *slot;
+
+	slot = this_cpu_ptr(&nooks_fault_slots[nooks_fault_level(f->context)]);
+	if (READ_ONCE(slot->frame) != f)
+		return;
+	WRITE_ONCE(slot->frame, NULL);
+	nooks_domain_fail(f->domain, slot->report);
+}
+
 static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 					 struct pt_regs *regs,
 					 unsigned long error_code)
@@ -81,14 +146,21 @@ static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 		nooks_fault_contain(f, regs, "page-fault", address);
 }
 
-static const char *nooks_fault_trap_name(unsigned long val, int trapnr)
+static const char *nooks_fault_trap_name(unsigned long val, int trapnr,
+					 struct pt_regs *regs)
 {
+	u8 insn[2];
+
 	if (val == DIE_GPF)
 		return "gpf";
 	switch (trapnr) {
 	case X86_TRAP_DE:
 		return "divide-error";
 	case X86_TRAP_UD:
+		/* ud2 is how BUG() is written */
+		if (!copy_from_kernel_nofault(insn, (void *)regs->ip, 2) &&
+		    insn[0] == 0x0f && insn[1] == 0x0b)
+			return "bug";
 		return "invalid-opcode";
 	}
 	return NULL;
@@ -109,9 +181,11 @@ static notrace int nooks_fault_die(struct notifier_block *nb,
 				   args->regs, 0);
 		return NOTIFY_STOP;
 	}
-	type = nooks_fault_trap_name(val, args->trapnr);
 	f = nooks_xpc_running();
-	if (!type || !f || user_mode(args->regs))
+	if (!f || user_mode(args->regs))
+		return NOTIFY_DONE;
+	type = nooks_fault_trap_name(val, args->trapnr, args->regs);
+	if (!type)
 		return NOTIFY_DONE;
 	nooks_fault_contain(f, args->regs, type, 0);
 	return NOTIFY_STOP;

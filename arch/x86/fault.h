@@ -6,7 +6,13 @@
 #ifndef _NOOKS_FAULT_H
 #define _NOOKS_FAULT_H
 
+struct nooks_xpc_frame;
+struct pt_regs;
+
 int nooks_fault_init(void);
 void nooks_fault_uninit(void);
+void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
+		       const char *type, unsigned long address);
+void nooks_fault_deferred(struct nooks_xpc_frame *f);
 
 #endif /* _NOOKS_FAULT_H */

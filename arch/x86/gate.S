@@ -82,9 +82,11 @@
 /*
  * Copy desc->stack_slots (at most NOOKS_MAX_STACK_SLOTS) words of the
  * caller's stack arguments below the frame, reload the argument
- * registers and call desc->target. %rbx holds the frame across the call.
+ * registers and call desc->target (an exit) or the frame's target (an
+ * entry: the driver function, or a fault nooksctl inject armed). %rbx
+ * holds the frame across the call.
  */
-.macro CALL_TARGET
+.macro CALL_TARGET entry
 	movq	%rsp, %rbx
 	movq	NOOKS_XPC_DESC(%rbx), %r11
 	movl	NOOKS_DESC_STACK_SLOTS(%r11), %ecx
@@ -99,8 +101,12 @@
 	movq	%rsp, %rdi
 	rep movsq
 	LOAD_ARGS %rbx
+.if \entry
+	movq	NOOKS_XPC_TARGET(%rbx), %r11
+.else
 	movq	NOOKS_XPC_DESC(%rbx), %r11
 	movq	NOOKS_DESC_TARGET(%r11), %r11
+.endif
 	CALL_NOSPEC r11
 .endm
 
@@ -128,7 +134,7 @@ SYM_FUNC_START(nooks_xpc_entry)
 	testl	%eax, %eax
 	jnz	.Lentry_no_crossing
 
-	CALL_TARGET
+	CALL_TARGET 1
 SYM_INNER_LABEL(nooks_xpc_entry_return, SYM_L_GLOBAL)
 	RETURN_THROUGH nooks_xpc_leave
 
@@ -158,7 +164,7 @@ SYM_FUNC_START(nooks_xpc_exit)
 	testq	%rax, %rax
 	jnz	.Lexit_no_call
 
-	CALL_TARGET
+	CALL_TARGET 0
 	leaq	FRAME(%rbp), %rsp
 	movq	%rax, NOOKS_XPC_RAX(%rsp)
 	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)

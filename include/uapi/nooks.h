@@ -16,7 +16,14 @@
  *				to be loaded into the domain. The module
  *				notifier binds it, or refuses it if nooksctl
  *				did not rewrite it.
- *	Errors: -EEXIST (name taken), -EINVAL (bad name), -ENOMEM.
+ *	NOOKS_A_DOMAIN_RESTART	u32, optional, enum nooks_restart: what
+ *				recovery does after a fault (default
+ *				NOOKS_RESTART_ALWAYS).
+ *	NOOKS_A_DOMAIN_PATH	string, optional, < NOOKS_PATH_MAX bytes: the
+ *				module file, for the recovery agent.
+ *	NOOKS_A_DOMAIN_PARAMS	string, optional, < NOOKS_PARAMS_MAX bytes:
+ *				the module parameters, for the agent.
+ *	Errors: -EEXIST (name taken), -EINVAL (bad name or policy), -ENOMEM.
  *
  * NOOKS_CMD_DOMAIN_DEL: destroy a domain.
  *	NOOKS_A_DOMAIN_NAME	string, required.
@@ -40,6 +47,15 @@
  *					object type, each nested with
  *					NOOKS_A_OBJECT_TYPE (string) and
  *					NOOKS_A_OBJECT_COUNT (u64)
+ *	NOOKS_A_DOMAIN_RESTART		u32, enum nooks_restart
+ *	NOOKS_A_DOMAIN_PATH		string, "" if not given
+ *	NOOKS_A_DOMAIN_PARAMS		string, "" if none
+ *	NOOKS_A_DOMAIN_LOAD		flag, present while the domain waits for
+ *					its module to be loaded (set by
+ *					recovery when a restart is due: the
+ *					agent loads PATH with PARAMS)
+ *	NOOKS_A_DOMAIN_HANG_TIMEOUT_MS	u32, the hang deadline
+ *	NOOKS_A_DOMAIN_RESTART_LIMIT	u32, most restarts in 60 s
  *
  * NOOKS_CMD_EXPORTS_GET: dump the symbols nooks.ko exports (its gates and
  *	wrappers), one message each, so nooksctl can bind a driver to them
@@ -49,9 +65,31 @@
  *	NOOKS_A_EXPORT_NS	string, the symbol namespace if any
  *
  * NOOKS_CMD_EVENT: sent by the kernel only, to the multicast group
- *	NOOKS_MCGRP_EVENTS, with NOOKS_A_EVENT (u32, enum nooks_event),
- *	NOOKS_A_DOMAIN_NAME and NOOKS_A_DOMAIN_STATE; later events add
- *	attributes of their own.
+ *	NOOKS_MCGRP_EVENTS: NOOKS_A_EVENT (u32, enum nooks_event) and
+ *	every attribute of a NOOKS_CMD_DOMAIN_GET reply. NOOKS_EVENT_FAULT
+ *	adds NOOKS_A_FAULT_TYPE (string: the first word of last_fault,
+ *	e.g. "page-fault"); NOOKS_A_DOMAIN_LAST_FAULT has type, symbolized
+ *	ip and address. NOOKS_EVENT_RECOVERY_END adds
+ *	NOOKS_A_RECOVERY_RESULT (u32, enum nooks_recovery_result),
+ *	NOOKS_A_RECOVERY_NS (u64, from the fault to this event) and
+ *	NOOKS_A_RECOVERY_RELEASED (nested like NOOKS_A_DOMAIN_OBJECTS: one
+ *	entry per object type recovery released, with its count; types it
+ *	released none of are left out).
+ *
+ * NOOKS_CMD_INJECT: arm a fault that fires inside the domain's driver
+ *	code on its next entries (kernel->driver crossings).
+ *	NOOKS_A_DOMAIN_NAME	string, required.
+ *	NOOKS_A_INJECT_FAULT	u32, required, enum nooks_fault.
+ *	NOOKS_A_INJECT_COUNT	u32, optional, 1..NOOKS_INJECT_COUNT_MAX
+ *				(default 1): how many entries fault. A new
+ *				request replaces an armed one.
+ *	Errors: -ENOENT (no such domain), -EINVAL (unknown fault or count),
+ *	-EBUSY (the domain is not live), -EOPNOTSUPP (bad-free and
+ *	double-free need a strict domain: one whose every import has a
+ *	typed wrapper, so a free of memory it does not hold is caught).
+ *	NOOKS_FAULT_WILD_WRITE is accepted and fires, but is not contained
+ *	without page-table protection: the write lands in nooks.ko's own
+ *	sacrificial word, and the kernel says so in its log.
  *
  * u64 attributes are padded with NOOKS_A_PAD.
  */
@@ -64,6 +102,11 @@
 
 /* Longest domain name including the NUL: the kernel's MODULE_NAME_LEN. */
 #define NOOKS_NAME_MAX		56
+/* Longest module path and parameter string, including the NUL. */
+#define NOOKS_PATH_MAX		256
+#define NOOKS_PARAMS_MAX	1024
+/* Most entries one NOOKS_CMD_INJECT arms. */
+#define NOOKS_INJECT_COUNT_MAX	1000
 
 enum nooks_cmd {
 	NOOKS_CMD_UNSPEC,
@@ -72,6 +115,7 @@ enum nooks_cmd {
 	NOOKS_CMD_DOMAIN_GET,
 	NOOKS_CMD_EVENT,
 	NOOKS_CMD_EXPORTS_GET,
+	NOOKS_CMD_INJECT,
 
 	__NOOKS_CMD_MAX
 };
@@ -96,6 +140,17 @@ enum nooks_attr {
 	NOOKS_A_EXPORT_NAME,
 	NOOKS_A_EXPORT_CRC,
 	NOOKS_A_EXPORT_NS,
+	NOOKS_A_DOMAIN_RESTART,
+	NOOKS_A_DOMAIN_PATH,
+	NOOKS_A_DOMAIN_PARAMS,
+	NOOKS_A_DOMAIN_HANG_TIMEOUT_MS,
+	NOOKS_A_DOMAIN_RESTART_LIMIT,
+	NOOKS_A_INJECT_FAULT,
+	NOOKS_A_INJECT_COUNT,
+	NOOKS_A_FAULT_TYPE,
+	NOOKS_A_RECOVERY_RESULT,
+	NOOKS_A_RECOVERY_NS,
+	NOOKS_A_RECOVERY_RELEASED,
 
 	__NOOKS_A_MAX
 };
@@ -142,6 +197,42 @@ enum nooks_event {
 	NOOKS_EVENT_RECOVERY_END,
 
 	__NOOKS_EVENT_MAX
+};
+
+/* What recovery does after a fault: nooksctl load --restart=. */
+enum nooks_restart {
+	NOOKS_RESTART_ALWAYS,	/* unload, release, load again (rate limited) */
+	NOOKS_RESTART_NEVER,	/* unload, release, stop */
+
+	__NOOKS_RESTART_MAX
+};
+
+/* How a recovery ended. */
+enum nooks_recovery_result {
+	NOOKS_RECOVERY_RESTARTED,	/* the driver runs again: live */
+	NOOKS_RECOVERY_STOPPED,		/* by policy, limit or a failed restart */
+
+	__NOOKS_RECOVERY_MAX
+};
+
+/*
+ * Faults nooksctl inject arms; the names nooksctl takes are in
+ * nooksctl(8). Each runs as driver code of the domain.
+ */
+enum nooks_fault {
+	NOOKS_FAULT_NULL_DEREF,		/* read through NULL */
+	NOOKS_FAULT_WILD_WRITE,		/* write to memory the domain does not own */
+	NOOKS_FAULT_STACK_OVERFLOW,	/* run off the end of the stack */
+	NOOKS_FAULT_BUG,		/* BUG() */
+	NOOKS_FAULT_GPF,		/* read through a non-canonical pointer */
+	NOOKS_FAULT_DIV_ZERO,		/* divide by zero */
+	NOOKS_FAULT_BAD_FREE,		/* kfree of memory the domain does not own */
+	NOOKS_FAULT_DOUBLE_FREE,	/* kfree twice */
+	NOOKS_FAULT_HANG,		/* loop forever, preemption off */
+	NOOKS_FAULT_ILLEGAL_INSN,	/* an undefined opcode */
+	NOOKS_FAULT_HANG_IRQOFF,	/* loop forever, interrupts off */
+
+	__NOOKS_FAULT_MAX
 };
 
 #endif /* _UAPI_NOOKS_H */

@@ -79,6 +79,10 @@ enum nooks_ret_class {
 	NOOKS_RET_PTR,		/* NULL */
 	NOOKS_RET_BOOL,		/* false */
 	NOOKS_RET_UNKNOWN,	/* no prototype: 0 */
+	NOOKS_RET_ZERO,		/* an enum: 0 (IRQ_NONE, NETDEV_TX_OK, ...) */
+	NOOKS_RET_BLK_STATUS,	/* blk_status_t: BLK_STS_IOERR */
+
+	__NOOKS_RET_MAX
 };
 
 struct nooks_gate_desc {

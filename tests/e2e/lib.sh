@@ -195,3 +195,91 @@ check_isolated_nic() {
 	check_isolated_cycles "$1" 20
 	check "rmmod nooks" rmmod nooks
 }
+
+# --- recovery (issue: fault containment and recovery) ---
+
+# uptime_ms: milliseconds since boot, from /proc/uptime
+uptime_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# install_agent: nooks.ko's recovery agent becomes a script that notes
+# what each domain holds when it runs (after recovery released it, before
+# the restart) in /tmp/agent-DOMAIN, then runs nooksctl recover
+install_agent() {
+	cat > /bin/nooks-agent <<'AGENT'
+#!/bin/sh
+d=/sys/kernel/nooks/domains/$2
+for f in "$d"/objects/* "$d"/memory_bytes; do
+	echo "$(basename "$f")=$(cat "$f")"
+done > "/tmp/agent-$2"
+exec /bin/nooksctl "$@"
+AGENT
+	chmod +x /bin/nooks-agent
+	printf %s /bin/nooks-agent > /sys/module/nooks/parameters/agent
+}
+
+# start_sentinel: a process that counts while faults come and go
+start_sentinel() {
+	(i=0; while :; do i=$((i + 1)); echo $i > /tmp/sentinel; sleep 0.2; done) &
+	SENTINEL=$!
+}
+
+# check_sentinel: it still runs and counts
+check_sentinel() {
+	local a b
+	a=$(cat /tmp/sentinel)
+	sleep 1
+	b=$(cat /tmp/sentinel)
+	check "sentinel process still counts ($a -> $b)" [ "$b" -gt "$a" ]
+}
+
+# wait_domain DOMAIN FILE VALUE SECONDS: until sysfs FILE reads VALUE
+wait_domain() {
+	local i
+	for i in $(seq $(($4 * 10))); do
+		[ "$(sysfs_domain "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# check_inject DOMAIN FAULT TYPE TRIGGER...: arm FAULT, run TRIGGER until
+# it fires (at most 20 s); the fault is counted and reported as TYPE, the
+# agent found nothing held after the release, and the domain is live
+# again with one more recovery. INJECT_T0 is when it was armed (ms
+# since boot).
+check_inject() {
+	local d=$1 fault=$2 type=$3 f0 r0 i left
+	shift 3
+	f0=$(sysfs_domain "$d" faults)
+	r0=$(sysfs_domain "$d" recoveries)
+	rm -f "/tmp/agent-$d"
+	check "$d $fault: nooksctl inject" nooksctl inject "$d" "$fault"
+	INJECT_T0=$(uptime_ms)
+	for i in $(seq 100); do
+		[ "$(sysfs_domain "$d" faults)" != "$f0" ] && break
+		"$@" > /dev/null 2>&1
+		sleep 0.2
+	done
+	check_eq "$d $fault: counted" $((f0 + 1)) "$(sysfs_domain "$d" faults)"
+	check_match "$d $fault: last_fault names it" "^$type " \
+		"$(sysfs_domain "$d" last_fault)"
+	check "$d $fault: recovered and live again" \
+		wait_domain "$d" recoveries $((r0 + 1)) 60
+	check "$d $fault: state live" wait_domain "$d" state live 10
+	if [ -r "/tmp/agent-$d" ]; then
+		left=$(grep -v '=0$' "/tmp/agent-$d")
+	else
+		left="(the agent did not run)"
+	fi
+	check_eq "$d $fault: nothing held after release" "" "$left"
+}
+
+# The fault types every driver is checked with: nooksctl name and the
+# type the kernel reports. Not among them: wild-write (not contained
+# without page tables) and hang-irqoff (its NMI is sent but the hang is
+# not unwound yet: a known gap, see README).
+FAULTS="null-deref:page-fault stack-overflow:stack-overflow bug:bug gpf:gpf
+div-zero:divide-error bad-free:bad-param double-free:bad-param hang:hang
+illegal-insn:invalid-opcode"

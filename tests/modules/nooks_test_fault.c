@@ -5,7 +5,9 @@
  * vmalloc guard page, 3 reads through a non-canonical pointer (#GP), 4
  * divides by zero (#DE), 5 is BUG() (#UD); bad parameters a typed wrapper
  * catches: 6 frees a buffer twice, 7 frees a pointer it never allocated,
- * 8 frees an ERR_PTR. With fault=0 it loads and does nothing.
+ * 8 frees an ERR_PTR; 9 recurses until it runs off the stack; 10 spins
+ * with preemption off (the entry took it), 11 with interrupts off. With
+ * fault=0 it loads and does nothing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -18,6 +20,19 @@ module_param_named(fault, nooks_test_fault, int, 0444);
 static int *nooks_test_null;
 static int nooks_test_zero;
 static int nooks_test_static;
+static unsigned long nooks_test_depth = ULONG_MAX;
+
+/* Deeper than any stack, one 512-byte frame at a time. */
+static noinline unsigned long nooks_test_recurse(unsigned long n)
+{
+	char buf[512];
+
+	buf[0] = n;
+	barrier_data(buf);
+	if (n < READ_ONCE(nooks_test_depth))
+		return nooks_test_recurse(n + 1) + buf[0];
+	return buf[0];
+}
 
 static int __init nooks_test_fault_init(void)
 {
@@ -50,6 +65,15 @@ static int __init nooks_test_fault_init(void)
 	case 8:
 		kfree(ERR_PTR(-ENOMEM));
 		return 0;
+	case 9:
+		return nooks_test_recurse(0) ? 0 : 1;
+	case 10:
+		for (;;)
+			cpu_relax();
+	case 11:
+		local_irq_disable();
+		for (;;)
+			cpu_relax();
 	}
 	return 0;
 }

@@ -37,11 +37,13 @@ static const char *const class_names[] = {
 	[NOOKS_RET_PTR] = "ptr",
 	[NOOKS_RET_BOOL] = "bool",
 	[NOOKS_RET_UNKNOWN] = "unknown",
+	[NOOKS_RET_ZERO] = "zero",
+	[NOOKS_RET_BLK_STATUS] = "blk_status",
 };
 
 static const char *class_name(unsigned int c)
 {
-	return c <= NOOKS_RET_UNKNOWN ? class_names[c] : "?";
+	return c < __NOOKS_RET_MAX ? class_names[c] : "?";
 }
 
 /* One function whose prototype is known. */
@@ -227,7 +229,7 @@ static void test_synthetic(void)
 	       NOOKS_RET_INT);
 	expect(b, "ret_typedef_void", false, 0, NOOKS_RET_VOID);
 	expect(b, "ret_const_typedef", false, 0, NOOKS_RET_INT);
-	expect(b, "ret_enum", false, 0, NOOKS_RET_INT);
+	expect(b, "ret_enum", false, 0, NOOKS_RET_ZERO);
 	expect(b, "ret_char", false, 0, NOOKS_RET_INT);
 	expect(b, "ret_ptr", false, 0, NOOKS_RET_PTR);
 	expect(b, "ret_s12", false, 0, NOOKS_RET_UNKNOWN);
@@ -272,9 +274,9 @@ static void test_kernel(struct nooks_btf *b)
 
 static void test_e1000(struct nooks_btf *b)
 {
-	/* netdev_tx_t and irqreturn_t are enums behind typedefs */
-	expect(b, "e1000_xmit_frame", true, 0, NOOKS_RET_INT);
-	expect(b, "e1000_intr", true, 0, NOOKS_RET_INT);
+	/* netdev_tx_t and irqreturn_t are enums behind typedefs: 0 */
+	expect(b, "e1000_xmit_frame", true, 0, NOOKS_RET_ZERO);
+	expect(b, "e1000_intr", true, 0, NOOKS_RET_ZERO);
 	expect(b, "e1000_remove", true, 0, NOOKS_RET_VOID);
 	expect(b, "e1000_probe", true, 0, NOOKS_RET_INT);
 	/* driver lookups fall back to vmlinux */
@@ -374,7 +376,7 @@ static void test_modules(const char *vmlinux, const char *e1000,
 	}
 	/* e1000 stays first for driver lookups */
 	if (n_more)
-		expect(b, "e1000_intr", true, 0, NOOKS_RET_INT);
+		expect(b, "e1000_intr", true, 0, NOOKS_RET_ZERO);
 	nooks_btf_close(b);
 }
 

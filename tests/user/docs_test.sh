@@ -21,7 +21,8 @@
 # and checks that each is named:
 #  (a) in "nooksctl help" or "nooksctl OBJECT help": a command on a line
 #      "  WORD ..." under Commands:, an option as a word under Options:,
-#      a command option on the line of a command that takes it;
+#      a command option on the line of a command that takes it (as
+#      "--opt" or "--opt=VALUE");
 #  (b) in tools/nooksctl/nooksctl.8: each command in the tag of a .TP
 #      entry of COMMANDS ("WORD ARGS", "OBJECT WORD ARGS"; a command
 #      option in the tag of each command taking it), each option in one
@@ -30,8 +31,9 @@
 #  (c) by tools/nooksctl/bash-completion/nooksctl, run in a bash subshell
 #      (alone, and after bash-completion if installed): commands after
 #      "nooksctl", OBJECT's commands after "nooksctl OBJECT", options
-#      after "-", command options after the command; domain and module
-#      names where they are arguments;
+#      after "-", command options after the command ("--opt" or
+#      "--opt="); domain and module names, faults and restart policies
+#      where they are arguments;
 #  (d) in Documentation/ABI/testing/sysfs-kernel-nooks: a "What:" entry
 #      per file and a row of the objects/ table per type, and no entry
 #      for a file or type the source lacks;
@@ -296,7 +298,7 @@ opt_in_help()
 	shift
 	for fn in "$@"; do
 		while read -r obj word; do
-			grep -Eq -- "^  $word .*$opt([] ]|\$)" "$TMP/help.$obj.cmds" &&
+			grep -Eq -- "^  $word .*$opt([]= ]|\$)" "$TMP/help.$obj.cmds" &&
 				return 0
 		done < <(commands_of "$fn")
 	done
@@ -353,7 +355,7 @@ man_entry()
 		echo "no entry in COMMANDS of $MAN whose tag is '$cmd [ARGS]'"
 	else
 		grep -E -- "^$cmd( [^a-z]|\$)" "$TMP/tags.cmds" |
-			grep -Eq -- "(^| )$opt( |\$)" && return 0
+			grep -Eq -- "(^| )$opt( |=|\$)" && return 0
 		echo "no entry in COMMANDS of $MAN whose tag is '$cmd [ARGS]' with $opt"
 	fi
 	return 1
@@ -484,6 +486,39 @@ offers()
 	done
 }
 
+# offers_option OPTION WORD...: completing the last WORD offers OPTION,
+# or "OPTION=" for an option that takes its value after '='.
+offers_option()
+{
+	local opt=$1 got
+
+	shift
+	got=$(complete_words "$@") || { echo "sourcing $COMP failed"; return 1; }
+	grep -qxF -e "$opt" -e "$opt=" <<<"$got" && return 0
+	echo "'nooksctl ${*:2}' offers: $(tr '\n' ' ' <<<"$got")"
+	return 1
+}
+
+# words_sorted: the words of stdin, sorted, on one line.
+words_sorted()
+{
+	tr ' ' '\n' | grep -v '^$' | sort | tr '\n' ' '
+}
+
+# offers_only WANT WORD...: completing the last WORD offers exactly the
+# words of WANT, in any order.
+offers_only()
+{
+	local want=$1 got
+
+	shift
+	got=$(complete_words "$@") || { echo "sourcing $COMP failed"; return 1; }
+	[ "$(words_sorted <<<"$got")" = "$(words_sorted <<<"$want")" ] &&
+		return 0
+	echo "'nooksctl ${*:2}' offers: $(tr '\n' ' ' <<<"$got")"
+	return 1
+}
+
 while read -r obj word _; do
 	if [ "$obj" = - ]; then
 		t "completion: 'nooksctl <TAB>' offers '$word'" offers "$word" nooksctl ""
@@ -505,7 +540,7 @@ while read -r opt fn; do
 		[ "$obj" = - ] && obj= || obj="$obj "
 		# shellcheck disable=SC2086 # obj is zero or one word
 		t "completion: 'nooksctl $obj$word NAME -<TAB>' offers $opt" \
-			offers "$opt" nooksctl $obj "$word" x -
+			offers_option "$opt" nooksctl $obj "$word" x -
 	done < <(commands_of "$fn")
 done < "$TMP/copts"
 
@@ -531,6 +566,38 @@ t "completion: 'nooksctl load DIR/<TAB>' offers .ko files" \
 	offers "$TMP/ko/drv.ko" nooksctl load "$TMP/ko/"
 t "completion: 'nooksctl check DIR/<TAB>' offers .ko files" \
 	offers "$TMP/ko/drv.ko" nooksctl check "$TMP/ko/"
+t "completion: 'nooksctl recover <TAB>' offers domain names" \
+	offers "e1000 null_blk" nooksctl recover ""
+t "completion: 'nooksctl inject <TAB>' offers domain names" \
+	offers "e1000 null_blk" nooksctl inject ""
+# The faults: inject's help lists them, one per line, first word.
+"$BIN" help inject 2>/dev/null |
+	awk '/^Faults/ { f = 1; next } /^$/ { f = 0 } f && /^  [a-z]/ { print $1 }' \
+	> "$TMP/faults"
+t "source: 'nooksctl help inject' lists the faults" nonempty "$TMP/faults"
+t "completion: 'nooksctl inject DOMAIN <TAB>' offers every fault of 'help inject'" \
+	offers_only "$(tr '\n' ' ' < "$TMP/faults")" nooksctl inject e1000 ""
+t "completion: 'nooksctl inject DOMAIN n<TAB>' offers null-deref" \
+	offers_only null-deref nooksctl inject e1000 n
+t "completion: 'nooksctl inject DOMAIN FAULT <TAB>' offers nothing" \
+	offers_only "" nooksctl inject e1000 bug ""
+t "completion: 'nooksctl inject --count 2 DOMAIN <TAB>' offers faults" \
+	offers "null-deref hang" nooksctl inject --count 2 e1000 ""
+t "completion: 'nooksctl inject DOMAIN FAULT --count <TAB>' offers nothing" \
+	offers_only "" nooksctl inject e1000 bug --count ""
+t "completion: 'nooksctl monitor -<TAB>' offers --count" \
+	offers --count nooksctl monitor -
+t "completion: 'nooksctl load MODULE --restart <TAB>' offers the policies" \
+	offers_only "always never shadow" nooksctl load e1000 --restart ""
+# Where '=' breaks words, bash splits "--restart=a" into three words.
+t "completion: 'nooksctl load MODULE --restart=<TAB>' offers the policies" \
+	offers_only "always never shadow" nooksctl load e1000 --restart = ""
+t "completion: 'nooksctl load MODULE --restart=n<TAB>' offers never" \
+	offers_only never nooksctl load e1000 --restart = n
+t "completion: 'nooksctl load MODULE --restart=a <TAB>' offers parameters, not modules" \
+	offers_only "" nooksctl load e1000 --restart = always ""
+t "completion: 'nooksctl help <TAB>' offers the commands with a help" \
+	offers "domain load inject monitor recover" nooksctl help ""
 
 # The same function under bash-completion (_init_completion).
 if [ -r "$BASH_COMPLETION" ]; then
@@ -541,6 +608,12 @@ if [ -r "$BASH_COMPLETION" ]; then
 		offers --load nooksctl dom cr x -
 	t "completion under bash-completion: 'nooksctl unload <TAB>' offers domain names" \
 		offers "e1000 null_blk" nooksctl unload ""
+	t "completion under bash-completion: 'nooksctl inject DOMAIN <TAB>' offers faults" \
+		offers "null-deref hang-irqoff" nooksctl inject e1000 ""
+	t "completion under bash-completion: 'nooksctl load MODULE --restart=<TAB>' offers the policies" \
+		offers_only "always never shadow" nooksctl load e1000 --restart = ""
+	t "completion under bash-completion: 'nooksctl load MODULE --restart=ne<TAB>' offers never" \
+		offers_only never nooksctl load e1000 --restart = ne
 	with_bc=
 else
 	skip "completion under bash-completion" "no $BASH_COMPLETION"

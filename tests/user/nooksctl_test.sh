@@ -17,6 +17,10 @@ fi
 TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
+# recover copies its errors to the kernel log: never to this machine's.
+export NOOKS_KMSG=$TMP/kmsg
+: >"$NOOKS_KMSG"
+
 n=0
 failed=0
 rc=0
@@ -24,6 +28,14 @@ rc=0
 NOT_LOADED="nooksctl: nooks module not loaded (insmod nooks.ko first)"
 LONG56=$(printf 'a%.0s' {1..56})
 LONG55=$(printf 'a%.0s' {1..55})
+FAULTS=(null-deref wild-write stack-overflow bug gpf div-zero bad-free
+	double-free hang illegal-insn hang-irqoff)
+LKDTM=(ACCESS_NULL EXCEPTION WRITE_KERN EXHAUST_STACK BUG SLAB_FREE_DOUBLE
+	SOFTLOCKUP HARDLOCKUP)
+FAULT_LIST=$(IFS=,; echo "${FAULTS[*]}")
+FAULT_LIST=${FAULT_LIST//,/, }
+PARAMS1023=p=$(printf 'v%.0s' {1..1021})
+PARAMS1024=p=$(printf 'v%.0s' {1..1022})
 
 # Run nooksctl; leaves $rc, $TMP/out and $TMP/err.
 run()
@@ -113,7 +125,31 @@ top_help_ok()
 {
 	expect_ok "$@" && json_free &&
 		names_all list show create destroy domain version help \
-			--json --pretty --help --version
+			load unload check inject monitor recover \
+			--restart --count --json --pretty --help --version
+}
+
+# inject's help names every fault and every LKDTM alias.
+inject_help_ok()
+{
+	expect_ok "$@" && json_free && names_all "${FAULTS[@]}" "${LKDTM[@]}" --count
+}
+
+monitor_help_ok()
+{
+	expect_ok "$@" && json_free &&
+		names_all --count created destroyed fault recovery_start \
+			recovery_end
+}
+
+recover_help_ok()
+{
+	expect_ok "$@" && json_free && names_all DOMAIN agent /usr/local/sbin/nooksctl
+}
+
+load_help_ok()
+{
+	expect_ok "$@" && json_free && names_all --restart always never shadow PARAMS
 }
 
 domain_help_ok()
@@ -166,6 +202,72 @@ not_loaded()
 skip_note()
 {
 	module_loaded && echo " # SKIP nooks is loaded here"
+}
+
+# kmsg_is [LINE]: the kernel log file (NOOKS_KMSG) holds exactly LINE,
+# or nothing; it is emptied for the next test.
+kmsg_is()
+{
+	local got
+
+	got=$(cat "$NOOKS_KMSG")
+	: >"$NOOKS_KMSG"
+	[ "$got" = "${1:-}" ] && return 0
+	echo "#   kmsg: $got"
+	return 1
+}
+
+# recover without the module: the error on stderr, and in the kernel log.
+recover_not_loaded()
+{
+	if module_loaded; then
+		return 0
+	fi
+	: >"$NOOKS_KMSG"
+	expect_exact_error "$NOT_LOADED" recover "$1" &&
+		kmsg_is "<3>nooksctl recover $1: ${NOT_LOADED#nooksctl: }"
+}
+
+# As the kernel runs it: stdin, stdout and stderr closed.
+recover_no_fds()
+{
+	if module_loaded; then
+		return 0
+	fi
+	: >"$NOOKS_KMSG"
+	"$BIN" recover x <&- >&- 2>&-
+	rc=$?
+	[ "$rc" -eq 1 ] &&
+		kmsg_is "<3>nooksctl recover x: ${NOT_LOADED#nooksctl: }"
+}
+
+# NOOKS_KMSG empty: recover logs nowhere but stderr.
+recover_no_log()
+{
+	if module_loaded; then
+		return 0
+	fi
+	: >"$NOOKS_KMSG"
+	NOOKS_KMSG='' "$BIN" recover x >"$TMP/out" 2>"$TMP/err" </dev/null
+	rc=$?
+	[ "$rc" -eq 1 ] && [ "$(cat "$TMP/err")" = "$NOT_LOADED" ] && kmsg_is
+}
+
+# A usage error of recover: stderr only, not the kernel log.
+recover_usage_error()
+{
+	: >"$NOOKS_KMSG"
+	expect_error "$@" && kmsg_is
+}
+
+# not_loaded_faults FAULT...: each passes the fault check.
+not_loaded_faults()
+{
+	local f
+
+	for f in "$@"; do
+		not_loaded inject x "$f" || { echo "#   fault $f"; return 1; }
+	done
 }
 
 # --- help and version ---
@@ -287,6 +389,131 @@ t "-j list error: one stderr line, no stdout$(skip_note)" not_loaded -j list
 t "-p show error: one stderr line, no stdout$(skip_note)" not_loaded -p show x
 t "-j after the command works too$(skip_note)" not_loaded list -j
 t "--json create error$(skip_note)" not_loaded --json domain create x
+
+# --- help of the commands that have one ---
+t "help inject names every fault and LKDTM alias" inject_help_ok help inject
+t "inject help prints the inject help" same_as help inject -- inject help
+t "inject -h prints the inject help" same_as help inject -- inject -h
+t "inject --help prints the inject help" same_as help inject -- inject --help
+t "prefix 'inj h' prints the inject help" same_as help inject -- inj help
+t "-j help inject prints the plain help" same_as help inject -- -j help inject
+t "help monitor names --count and the events" monitor_help_ok help monitor
+t "monitor help prints the monitor help" same_as help monitor -- monitor help
+t "monitor -h prints the monitor help" same_as help monitor -- monitor -h
+t "help recover names the agent parameter" recover_help_ok help recover
+t "recover -h prints the recover help" same_as help recover -- recover -h
+t "help load names --restart and its policies" load_help_ok help load
+t "load -h prints the load help" same_as help load -- load -h
+t "inject help with an argument is an error" \
+	expect_error "unexpected argument 'x'" help inject x
+
+# --- inject: arguments checked before any netlink ---
+t "inject without arguments is an error" \
+	expect_exact_error "nooksctl: missing DOMAIN and FAULT (usage: nooksctl inject DOMAIN FAULT [--count N])" \
+	inject
+t "inject without FAULT is an error" expect_error "missing FAULT" inject x
+t "inject with an unknown fault lists the faults" \
+	expect_error "unknown fault 'bad' (use $FAULT_LIST, or an LKDTM name" \
+	inject x bad
+t "inject with a fault prefix is an unknown fault" \
+	expect_error "unknown fault 'null'" inject x null
+t "inject --count 0 is an error" \
+	expect_exact_error "nooksctl: invalid count '0' (use 1 to 1000)" \
+	inject x null-deref --count 0
+t "inject --count 1001 is an error" \
+	expect_exact_error "nooksctl: invalid count '1001' (use 1 to 1000)" \
+	inject x null-deref --count 1001
+t "inject --count abc is an error" expect_error "invalid count 'abc'" \
+	inject x null-deref --count abc
+t "inject --count=abc is an error" expect_error "invalid count 'abc'" \
+	inject x null-deref --count=abc
+t "inject --count 1x is an error" expect_error "invalid count '1x'" \
+	inject x null-deref --count 1x
+t "inject --count= is an error" expect_error "invalid count ''" \
+	inject x null-deref --count=
+t "inject huge --count is an error" expect_error "invalid count" \
+	inject x null-deref --count 99999999999999999999999
+t "inject --count without N is an error" \
+	expect_error "missing value after --count" inject x null-deref --count
+t "inject with a third argument is an error" \
+	expect_error "unexpected argument 'y'" inject x bug y
+t "inject with a bad domain name is an error" \
+	expect_error "invalid domain name 'a-b'" inject a-b bug
+t "inject with an unknown fault under -j: one stderr line, no stdout" \
+	expect_error "unknown fault" -j inject x bad
+t "inject errors on the domain before the fault" \
+	expect_error "invalid domain name" inject a.b bad
+t "inject: every fault name passes the check$(skip_note)" \
+	not_loaded_faults "${FAULTS[@]}"
+t "inject: every LKDTM name passes the check$(skip_note)" \
+	not_loaded_faults "${LKDTM[@]}"
+t "inject: names in any case and with '_' pass$(skip_note)" \
+	not_loaded_faults access_null Softlockup NULL_DEREF hang_irqoff
+t "inject --count 1000 passes the check$(skip_note)" \
+	not_loaded inject x null-deref --count 1000
+t "inject --count=1 before the domain passes$(skip_note)" \
+	not_loaded inject --count=1 x bug
+t "inject wild-write warns only once netlink is up$(skip_note)" \
+	not_loaded inject x wild-write
+t "-j inject without the module$(skip_note)" not_loaded -j inject x bug
+
+# --- load --restart and limits, checked before any netlink ---
+t "load --restart=bad lists the policies" \
+	expect_exact_error "nooksctl: invalid --restart value 'bad' (use always or never; shadow is not available yet)" \
+	load e1000 --restart=bad
+t "load --restart=shadow is refused" \
+	expect_exact_error "nooksctl: no shadow driver exists yet for e1000's class: use --restart=always or never" \
+	load e1000 --restart=shadow
+t "load --restart shadow (two words) is refused" \
+	expect_error "no shadow driver exists yet for e1000's class" \
+	load e1000 --restart shadow
+t "load PATH --restart=shadow names the module" \
+	expect_error "no shadow driver exists yet for e1000's class" \
+	load /no/such/e1000.ko --restart=shadow
+t "load --restart before the module is taken" \
+	expect_error "no shadow driver" load --restart=shadow e1000
+t "load --restart= is an error" expect_error "invalid --restart value ''" \
+	load e1000 --restart=
+t "load --restart without a value is an error" \
+	expect_error "missing value after --restart" load e1000 --restart
+t "load with only --restart is missing MODULE" \
+	expect_error "missing MODULE" load --restart=never
+t "load with 1024 bytes of parameters is refused" \
+	expect_error "module parameters are 1024 bytes, nooks.ko keeps at most 1023" \
+	load e1000 -- "$PARAMS1024"
+t "load --restart=never passes the checks$(skip_note)" \
+	not_loaded load e1000 --restart=never
+t "load --restart=always with parameters passes$(skip_note)" \
+	not_loaded load e1000 --restart=always -- copybreak=0
+t "load with 1023 bytes of parameters passes$(skip_note)" \
+	not_loaded load e1000 -- "$PARAMS1023"
+
+# --- monitor ---
+t "monitor with an argument is an error" \
+	expect_exact_error "nooksctl: unexpected argument 'x' (usage: nooksctl monitor [--count N])" \
+	monitor x
+t "monitor --count 0 is an error" expect_error "invalid count '0'" \
+	monitor --count 0
+t "monitor --count abc is an error" expect_error "invalid count 'abc'" \
+	monitor --count abc
+t "monitor --count without N is an error" \
+	expect_error "missing value after --count" monitor --count
+t "monitor without the module$(skip_note)" not_loaded monitor
+t "monitor --count 1 without the module$(skip_note)" not_loaded monitor --count 1
+t "-j monitor without the module$(skip_note)" not_loaded -j monitor
+
+# --- recover ---
+t "recover without DOMAIN is an error, not logged" \
+	recover_usage_error "missing DOMAIN (usage: nooksctl recover DOMAIN)" recover
+t "recover with two domains is an error, not logged" \
+	recover_usage_error "unexpected argument 'b'" recover a b
+t "recover with a bad name is an error, not logged" \
+	recover_usage_error "invalid domain name 'a-b'" recover a-b
+t "recover without the module: stderr and kernel log$(skip_note)" \
+	recover_not_loaded e1000
+t "recover with no stdin/stdout/stderr logs to the kernel log$(skip_note)" \
+	recover_no_fds
+t "NOOKS_KMSG= keeps recover out of any log$(skip_note)" recover_no_log
 
 # --- output errors ---
 # A full disk must not look like success.

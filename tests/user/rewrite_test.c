@@ -625,7 +625,7 @@ static void check_manifest(const char *mod, const struct view *out,
 
 		if (kind != (i < res->n_entry_gates ? NOOKS_GATE_ENTRY :
 						      NOOKS_GATE_EXIT) ||
-		    le32(d + 12) > NOOKS_RET_UNKNOWN ||
+		    le32(d + 12) >= __NOOKS_RET_MAX ||
 		    le32(d + 16) > NOOKS_MAX_STACK_SLOTS || name >= str_size ||
 		    r->r_offset != gates_off + i * 24 ||
 		    GELF_R_TYPE(r->r_info) != R_X86_64_64 || r->r_addend ||

@@ -417,10 +417,39 @@ static int skip_mods(const struct btf *btf, __u32 id,
 	return -1;
 }
 
+/* Is @id (through qualifiers) the typedef @name? */
+static bool is_typedef(const struct btf *btf, __u32 id, const char *name)
+{
+	const struct btf_type *t;
+	int depth;
+
+	for (depth = 0; depth < MAX_TYPE_DEPTH && id; depth++) {
+		t = btf__type_by_id(btf, id);
+		if (!t)
+			return false;
+		if (btf_is_typedef(t) &&
+		    !strcmp(btf__name_by_offset(btf, t->name_off), name))
+			return true;
+		if (!btf_is_mod(t) && !btf_is_typedef(t))
+			return false;
+		id = t->type;
+	}
+	return false;
+}
+
+/*
+ * What a gate returns when the domain failed: -EIO for an int, NULL,
+ * false; 0 for an enum (its first value is "nothing done": IRQ_NONE,
+ * HRTIMER_NORESTART, BLK_EH_DONE); BLK_STS_IOERR for a blk_status_t,
+ * a u8 that -EIO would turn into garbage.
+ */
 static unsigned int ret_class(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t;
 	int r = skip_mods(btf, id, &t);
+
+	if (r > 0 && is_typedef(btf, id, "blk_status_t"))
+		return NOOKS_RET_BLK_STATUS;
 
 	if (r <= 0)
 		return r ? NOOKS_RET_UNKNOWN : NOOKS_RET_VOID;
@@ -430,7 +459,7 @@ static unsigned int ret_class(const struct btf *btf, __u32 id)
 		return btf_int_encoding(t) & BTF_INT_BOOL ? NOOKS_RET_BOOL :
 							    NOOKS_RET_INT;
 	if (btf_is_any_enum(t))
-		return NOOKS_RET_INT;
+		return NOOKS_RET_ZERO;
 	return NOOKS_RET_UNKNOWN;
 }
 

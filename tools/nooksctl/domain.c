@@ -11,28 +11,9 @@
 
 #include <nooks.h>
 
+#include "domain.h"
 #include "main.h"
 #include "netlink.h"
-
-struct nooks_object {
-	char *type;
-	uint64_t count;
-};
-
-struct domain_info {
-	char *name;
-	char *module;
-	char *last_fault;
-	uint32_t state;
-	bool has_state;
-	uint64_t faults;
-	uint64_t recoveries;
-	uint64_t calls_in;
-	uint64_t calls_out;
-	uint64_t memory_bytes;
-	struct nooks_object *objs;
-	size_t n_objs;
-};
 
 struct domain_set {
 	struct nl_ctx *nl;
@@ -48,26 +29,63 @@ static const char *const state_names[] = {
 	[NOOKS_STATE_STOPPED]		= "stopped",
 };
 
-static const char *state_name(const struct domain_info *d, char *buf,
-			      size_t len)
+static const char *const restart_names[] = {
+	[NOOKS_RESTART_ALWAYS]	= "always",
+	[NOOKS_RESTART_NEVER]	= "never",
+};
+
+/* A newer kernel may know values we do not: show the number. */
+static const char *enum_name(const char *const *names, size_t n,
+			     uint32_t v, char *buf, size_t len)
 {
-	if (d->state < ARRAY_SIZE(state_names) && state_names[d->state])
-		return state_names[d->state];
-	/* A newer kernel may know states we do not: show the number. */
-	snprintf(buf, len, "unknown(%u)", d->state);
+	if (v < n && names[v])
+		return names[v];
+	snprintf(buf, len, "unknown(%u)", v);
 	return buf;
 }
 
-static void domain_info_free(struct domain_info *d)
+const char *domain_state_name(uint32_t state, char *buf, size_t len)
 {
-	size_t i;
+	return enum_name(state_names, ARRAY_SIZE(state_names), state, buf,
+			 len);
+}
 
+const char *domain_restart_name(uint32_t restart, char *buf, size_t len)
+{
+	return enum_name(restart_names, ARRAY_SIZE(restart_names), restart,
+			 buf, len);
+}
+
+static const char *state_name(const struct domain_info *d, char *buf,
+			      size_t len)
+{
+	return domain_state_name(d->state, buf, len);
+}
+
+static void object_list_clear(struct object_list *l)
+{
+	while (l->n)
+		free(l->v[--l->n].type);
+}
+
+static void object_list_free(struct object_list *l)
+{
+	object_list_clear(l);
+	free(l->v);
+	l->v = NULL;
+}
+
+void domain_info_free(struct domain_info *d)
+{
 	free(d->name);
 	free(d->module);
 	free(d->last_fault);
-	for (i = 0; i < d->n_objs; i++)
-		free(d->objs[i].type);
-	free(d->objs);
+	free(d->path);
+	free(d->params);
+	free(d->fault_type);
+	object_list_free(&d->objs);
+	object_list_free(&d->released);
+	memset(d, 0, sizeof(*d));
 }
 
 static void domain_set_free(struct domain_set *set)
@@ -83,7 +101,7 @@ static void domain_set_free(struct domain_set *set)
 }
 
 /* Letters, digits and '_': what a module name becomes in the kernel. */
-static int check_name(const char *name)
+int check_domain_name(const char *name)
 {
 	static const char allowed[] = "A-Z, a-z, 0-9 and _";
 	size_t len = strlen(name), i;
@@ -144,7 +162,7 @@ static int get_name(int argc, char **argv, const char *cmd,
 	}
 	if (no_more_args(argc - 1, argv + 1, usage))
 		return -1;
-	if (check_name(argv[0]))
+	if (check_domain_name(argv[0]))
 		return -1;
 	*name = argv[0];
 	return 0;
@@ -202,6 +220,16 @@ static int put_u64(struct nl_ctx *nl, const struct nlattr *attr,
 	return MNL_CB_OK;
 }
 
+static int put_u32(struct nl_ctx *nl, const struct nlattr *attr,
+		   uint32_t *dst, bool *has, const char *what)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return nl_bad_reply(nl, what);
+	*dst = mnl_attr_get_u32(attr);
+	*has = true;
+	return MNL_CB_OK;
+}
+
 struct object_parse {
 	struct nl_ctx *nl;
 	const char *type;
@@ -226,14 +254,14 @@ static int object_attr_cb(const struct nlattr *attr, void *data)
 
 struct objects_parse {
 	struct nl_ctx *nl;
-	struct domain_info *d;
+	struct object_list *l;
 };
 
 static int objects_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct objects_parse *osp = data;
 	struct object_parse op = { .nl = osp->nl };
-	struct domain_info *d = osp->d;
+	struct object_list *l = osp->l;
 	struct nooks_object *objs;
 	int ret;
 
@@ -247,20 +275,32 @@ static int objects_attr_cb(const struct nlattr *attr, void *data)
 	if (!op.type)
 		return nl_bad_reply(osp->nl, "object entry without a type");
 
-	objs = realloc(d->objs, (d->n_objs + 1) * sizeof(*objs));
+	objs = realloc(l->v, (l->n + 1) * sizeof(*objs));
 	if (!objs) {
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	d->objs = objs;
-	objs[d->n_objs].type = strdup(op.type);
-	if (!objs[d->n_objs].type) {
+	l->v = objs;
+	objs[l->n].type = strdup(op.type);
+	if (!objs[l->n].type) {
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	objs[d->n_objs].count = op.count;
-	d->n_objs++;
+	objs[l->n].count = op.count;
+	l->n++;
 	return MNL_CB_OK;
+}
+
+/* A repeated list replaces the earlier one. */
+static int put_objects(struct nl_ctx *nl, const struct nlattr *attr,
+		       struct object_list *l, const char *what)
+{
+	struct objects_parse osp = { .nl = nl, .l = l };
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return nl_bad_reply(nl, what);
+	object_list_clear(l);
+	return mnl_attr_parse_nested(attr, objects_attr_cb, &osp);
 }
 
 struct domain_parse {
@@ -278,11 +318,8 @@ static int domain_attr_cb(const struct nlattr *attr, void *data)
 	case NOOKS_A_DOMAIN_NAME:
 		return put_str(nl, attr, &d->name, "bad domain name");
 	case NOOKS_A_DOMAIN_STATE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return nl_bad_reply(nl, "bad domain state");
-		d->state = mnl_attr_get_u32(attr);
-		d->has_state = true;
-		break;
+		return put_u32(nl, attr, &d->state, &d->has_state,
+			       "bad domain state");
 	case NOOKS_A_DOMAIN_MODULE:
 		return put_str(nl, attr, &d->module, "bad module name");
 	case NOOKS_A_DOMAIN_FAULTS:
@@ -299,27 +336,67 @@ static int domain_attr_cb(const struct nlattr *attr, void *data)
 			       "bad memory_bytes");
 	case NOOKS_A_DOMAIN_LAST_FAULT:
 		return put_str(nl, attr, &d->last_fault, "bad last_fault");
-	case NOOKS_A_DOMAIN_OBJECTS: {
-		struct objects_parse osp = { .nl = nl, .d = d };
-
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-			return nl_bad_reply(nl, "bad object list");
-		/* A repeated list replaces the earlier one. */
-		while (d->n_objs)
-			free(d->objs[--d->n_objs].type);
-		return mnl_attr_parse_nested(attr, objects_attr_cb, &osp);
-	}
+	case NOOKS_A_DOMAIN_OBJECTS:
+		return put_objects(nl, attr, &d->objs, "bad object list");
+	case NOOKS_A_DOMAIN_RESTART:
+		return put_u32(nl, attr, &d->restart, &d->has_restart,
+			       "bad restart policy");
+	case NOOKS_A_DOMAIN_PATH:
+		return put_str(nl, attr, &d->path, "bad module path");
+	case NOOKS_A_DOMAIN_PARAMS:
+		return put_str(nl, attr, &d->params, "bad module parameters");
+	case NOOKS_A_DOMAIN_LOAD:
+		if (mnl_attr_validate(attr, MNL_TYPE_FLAG) < 0)
+			return nl_bad_reply(nl, "bad load flag");
+		d->load = true;
+		break;
+	case NOOKS_A_DOMAIN_HANG_TIMEOUT_MS:
+		return put_u32(nl, attr, &d->hang_timeout_ms,
+			       &d->has_hang_timeout, "bad hang_timeout_ms");
+	case NOOKS_A_DOMAIN_RESTART_LIMIT:
+		return put_u32(nl, attr, &d->restart_limit,
+			       &d->has_restart_limit, "bad restart_limit");
+	case NOOKS_A_EVENT:
+		return put_u32(nl, attr, &d->event, &d->has_event,
+			       "bad event");
+	case NOOKS_A_FAULT_TYPE:
+		return put_str(nl, attr, &d->fault_type, "bad fault type");
+	case NOOKS_A_RECOVERY_RESULT:
+		return put_u32(nl, attr, &d->result, &d->has_result,
+			       "bad recovery result");
+	case NOOKS_A_RECOVERY_NS:
+		d->has_recovery_ns = true;
+		return put_u64(nl, attr, &d->recovery_ns,
+			       "bad recovery time");
+	case NOOKS_A_RECOVERY_RELEASED:
+		return put_objects(nl, attr, &d->released,
+				   "bad list of released objects");
 	}
 	/* Attributes from a newer kernel are not ours to judge. */
+	return MNL_CB_OK;
+}
+
+int domain_parse(struct nl_ctx *nl, const struct nlmsghdr *nlh,
+		 struct domain_info *d)
+{
+	struct domain_parse dp = { .nl = nl, .d = d };
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	ret = mnl_attr_parse(nlh, GENL_HDRLEN, domain_attr_cb, &dp);
+	if (ret <= MNL_CB_STOP)
+		return ret;
+	if (!d->name)
+		return nl_bad_reply(nl, "domain without a name");
+	if (!d->has_state)
+		return nl_bad_reply(nl, "domain without a state");
 	return MNL_CB_OK;
 }
 
 static int domain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct domain_set *set = data;
-	struct domain_parse dp = { .nl = set->nl };
 	struct domain_info *d;
-	int ret;
 
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 8;
@@ -334,30 +411,36 @@ static int domain_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	/* Count it now so that it is freed whatever happens below. */
 	d = &set->v[set->n++];
-	memset(d, 0, sizeof(*d));
-	dp.d = d;
+	return domain_parse(set->nl, nlh, d);
+}
 
-	ret = mnl_attr_parse(nlh, GENL_HDRLEN, domain_attr_cb, &dp);
-	if (ret <= MNL_CB_STOP)
-		return ret;
-	if (!d->name)
-		return nl_bad_reply(set->nl, "domain without a name");
-	if (!d->has_state)
-		return nl_bad_reply(set->nl, "domain without a state");
-	return MNL_CB_OK;
+int domain_get(struct nl_ctx *nl, const char *name, struct domain_info *d)
+{
+	struct domain_set set = { .nl = nl };
+	struct nlmsghdr *nlh;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	nlh = nl_msg(nl, NOOKS_CMD_DOMAIN_GET);
+	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
+	err = nl_do(nl, nlh, domain_cb, &set);
+	if (!err && !set.n) {
+		nl_bad_reply(nl, "no domain in the answer");
+		err = -EBADMSG;
+	}
+	if (!err) {
+		/* The set keeps an empty one to free. */
+		*d = set.v[0];
+		memset(&set.v[0], 0, sizeof(set.v[0]));
+	}
+	domain_set_free(&set);
+	return err;
 }
 
 /* For %llu: checkpatch reads PRIu64 as CamelCase. */
 static unsigned long long ull(uint64_t v)
 {
 	return v;
-}
-
-/* Plain output is line based: keep kernel text on its line. */
-static void print_plain(const char *s)
-{
-	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 }
 
 static const char *or_none(const char *s)
@@ -383,10 +466,30 @@ static void domain_json(const struct domain_info *d)
 	jsonw_string_field(json_wtr, "last_fault", or_none(d->last_fault));
 	jsonw_name(json_wtr, "objects");
 	jsonw_start_object(json_wtr);
-	for (i = 0; i < d->n_objs; i++)
-		jsonw_uint_field(json_wtr, d->objs[i].type, d->objs[i].count);
+	for (i = 0; i < d->objs.n; i++)
+		jsonw_uint_field(json_wtr, d->objs.v[i].type,
+				 d->objs.v[i].count);
 	jsonw_end_object(json_wtr);
+	/* What an older nooks.ko does not report is left out. */
+	if (d->has_restart)
+		jsonw_string_field(json_wtr, "restart",
+				   domain_restart_name(d->restart, buf,
+						       sizeof(buf)));
+	if (d->path)
+		jsonw_string_field(json_wtr, "path", d->path);
+	if (d->params)
+		jsonw_string_field(json_wtr, "params", d->params);
+	if (d->has_hang_timeout)
+		jsonw_uint_field(json_wtr, "hang_timeout_ms",
+				 d->hang_timeout_ms);
+	if (d->has_restart_limit)
+		jsonw_uint_field(json_wtr, "restart_limit", d->restart_limit);
 	jsonw_end_object(json_wtr);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && s[0] ? s : "-";
 }
 
 static void domain_plain_line(const struct domain_info *d)
@@ -395,10 +498,14 @@ static void domain_plain_line(const struct domain_info *d)
 
 	print_plain(d->name);
 	printf("  state %s  module ", state_name(d, buf, sizeof(buf)));
-	print_plain(d->module && d->module[0] ? d->module : "-");
-	printf("  faults %llu  recoveries %llu  calls_in %llu  calls_out %llu  memory_bytes %llu\n",
+	print_plain(or_dash(d->module));
+	printf("  faults %llu  recoveries %llu  calls_in %llu  calls_out %llu  memory_bytes %llu",
 	       ull(d->faults), ull(d->recoveries), ull(d->calls_in),
 	       ull(d->calls_out), ull(d->memory_bytes));
+	if (d->has_restart)
+		printf("  restart %s",
+		       domain_restart_name(d->restart, buf, sizeof(buf)));
+	putchar('\n');
 }
 
 static void domain_plain_show(const struct domain_info *d)
@@ -410,7 +517,7 @@ static void domain_plain_show(const struct domain_info *d)
 	fputs("name: ", stdout);
 	print_plain(d->name);
 	printf("\nstate: %s\nmodule: ", state_name(d, buf, sizeof(buf)));
-	print_plain(d->module && d->module[0] ? d->module : "-");
+	print_plain(or_dash(d->module));
 	printf("\nfaults: %llu\nrecoveries: %llu\n",
 	       ull(d->faults), ull(d->recoveries));
 	printf("calls_in: %llu\ncalls_out: %llu\nmemory_bytes: %llu\n",
@@ -418,16 +525,33 @@ static void domain_plain_show(const struct domain_info *d)
 	fputs("last_fault: ", stdout);
 	print_plain(or_none(d->last_fault));
 	putchar('\n');
+	if (d->has_restart)
+		printf("restart: %s\n",
+		       domain_restart_name(d->restart, buf, sizeof(buf)));
+	if (d->path) {
+		fputs("path: ", stdout);
+		print_plain(or_dash(d->path));
+		putchar('\n');
+	}
+	if (d->params) {
+		fputs("params: ", stdout);
+		print_plain(or_dash(d->params));
+		putchar('\n');
+	}
+	if (d->has_hang_timeout)
+		printf("hang_timeout_ms: %u\n", d->hang_timeout_ms);
+	if (d->has_restart_limit)
+		printf("restart_limit: %u\n", d->restart_limit);
 
-	for (i = 0; i < d->n_objs; i++) {
-		if (!d->objs[i].count)
+	for (i = 0; i < d->objs.n; i++) {
+		if (!d->objs.v[i].count)
 			continue;
 		if (!any)
 			puts("objects:");
 		any = true;
 		fputs("  ", stdout);
-		print_plain(d->objs[i].type);
-		printf(": %llu\n", ull(d->objs[i].count));
+		print_plain(d->objs.v[i].type);
+		printf(": %llu\n", ull(d->objs.v[i].count));
 	}
 	if (!any)
 		puts("objects: none");
@@ -488,8 +612,7 @@ out:
 
 int do_domain_show(int argc, char **argv)
 {
-	struct domain_set set = { 0 };
-	struct nlmsghdr *nlh;
+	struct domain_info d;
 	const char *name;
 	struct nl_ctx nl;
 	int err;
@@ -498,26 +621,15 @@ int do_domain_show(int argc, char **argv)
 		return -1;
 	if (nl_open(&nl))
 		return -1;
-	set.nl = &nl;
 
-	nlh = nl_msg(&nl, NOOKS_CMD_DOMAIN_GET);
-	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
-	err = nl_do(&nl, nlh, domain_cb, &set);
-	if (!err && !set.n) {
-		nl_bad_reply(&nl, "no domain in the answer");
-		err = -EBADMSG;
-	}
-	if (err) {
+	err = domain_get(&nl, name, &d);
+	if (err)
 		report(&nl, err, NOOKS_CMD_DOMAIN_GET, "show", name);
-		goto out;
-	}
-
-	if (json_output)
-		domain_json(&set.v[0]);
+	else if (json_output)
+		domain_json(&d);
 	else
-		domain_plain_show(&set.v[0]);
-out:
-	domain_set_free(&set);
+		domain_plain_show(&d);
+	domain_info_free(&d);
 	nl_close(&nl);
 	return err ? -1 : 0;
 }
@@ -590,7 +702,8 @@ int do_domain_help(int argc, char **argv)
 	       "\n"
 	       "Commands:\n"
 	       "  list              list all domains (the default COMMAND)\n"
-	       "  show NAME         show the state, counters and objects of NAME\n"
+	       "  show NAME         show the state, counters, restart policy and\n"
+	       "                    objects of NAME\n"
 	       "  create NAME [--load]\n"
 	       "                    create an empty domain NAME; with --load, reserve\n"
 	       "                    it for the next module named NAME, which the\n"

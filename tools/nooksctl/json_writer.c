@@ -47,6 +47,15 @@ void jsonw_pretty(struct json_writer *self, bool on)
 	self->pretty = on;
 }
 
+void jsonw_end_line(struct json_writer *self)
+{
+	if (self->written)
+		putc('\n', self->out);
+	self->written = false;
+	self->first = true;
+	fflush(self->out);
+}
+
 static void jsonw_eol(struct json_writer *self)
 {
 	unsigned int i;

@@ -16,6 +16,11 @@ struct json_writer *jsonw_new(FILE *f);
 /* Ends the document with a newline if anything was written. */
 void jsonw_destroy(struct json_writer **self_p);
 void jsonw_pretty(struct json_writer *self, bool on);
+/*
+ * End a top-level value with a newline and flush it, for a stream of
+ * values (one per event); the next one starts a new document.
+ */
+void jsonw_end_line(struct json_writer *self);
 
 void jsonw_name(struct json_writer *self, const char *name);
 void jsonw_string(struct json_writer *self, const char *value);

@@ -5,7 +5,9 @@
  * normally, rewrites it in memory (rewrite.c) with prototypes from BTF
  * (btf.c) and the symbol versions of nooks.ko's gates (asked from the
  * running nooks.ko), creates the domain the module notifier binds it to,
- * and loads the result from a memfd.
+ * and loads the result from a memfd. recover, the recovery agent nooks.ko
+ * runs after a fault, unloads the failed module and loads it again the
+ * same way, into the domain that waits for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -25,6 +28,7 @@
 #include <nooks.h>
 
 #include "btf.h"
+#include "domain.h"
 #include "main.h"
 #include "netlink.h"
 #include "rewrite.h"
@@ -92,13 +96,15 @@ static bool looks_like_path(const char *arg)
 
 /*
  * Find MODULE|PATH with libkmod; with load_deps, load the modules it
- * depends on, natively.
+ * depends on, natively, and make ko->path absolute and canonical:
+ * nooks.ko keeps it for the recovery agent, which loads the module again.
  */
 static int find_module(const char *arg, bool load_deps, struct ko_file *ko)
 {
 	struct kmod_list *list = NULL, *deps, *l;
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
+	char *abspath = NULL;
 	const char *path;
 	int err = -1;
 
@@ -130,6 +136,20 @@ static int find_module(const char *arg, bool load_deps, struct ko_file *ko)
 		goto out;
 	}
 	if (load_deps) {
+		/* libkmod's may still hold "./" and "../". */
+		abspath = realpath(path, NULL);
+		if (!abspath) {
+			p_err("cannot find %s: %s", path, strerror(errno));
+			goto out;
+		}
+		path = abspath;
+	}
+	if (load_deps && strlen(path) >= NOOKS_PATH_MAX) {
+		p_err("cannot load %.64s...: its path is %zu bytes, nooks.ko keeps at most %d for restarts (move the module)",
+		      path, strlen(path), NOOKS_PATH_MAX - 1);
+		goto out;
+	}
+	if (load_deps) {
 		deps = kmod_module_get_dependencies(mod);
 		kmod_list_foreach(l, deps) {
 			struct kmod_module *dep = kmod_module_get_module(l);
@@ -151,6 +171,7 @@ static int find_module(const char *arg, bool load_deps, struct ko_file *ko)
 	}
 	err = read_file(path, ko);
 out:
+	free(abspath);
 	if (mod)
 		kmod_module_unref(mod);
 	kmod_module_unref_list(list);
@@ -399,6 +420,8 @@ static int refuse_unsupported(const struct nooks_rewrite_result *res,
 
 /* === load === */
 
+#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=always|never|shadow] [-- PARAMS]"
+
 static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
 			  bool load)
 {
@@ -407,6 +430,20 @@ static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
 	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
 	if (load)
 		mnl_attr_put(nlh, NOOKS_A_DOMAIN_LOAD, 0, NULL);
+	return nl_do(nl, nlh, NULL, NULL);
+}
+
+/* The domain for a module about to load, and what recovery needs. */
+static int domain_new(struct nl_ctx *nl, const char *name, uint32_t restart,
+		      const char *path, const char *params)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, NOOKS_CMD_DOMAIN_NEW);
+
+	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
+	mnl_attr_put(nlh, NOOKS_A_DOMAIN_LOAD, 0, NULL);
+	mnl_attr_put_u32(nlh, NOOKS_A_DOMAIN_RESTART, restart);
+	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_PATH, path);
+	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_PARAMS, params);
 	return nl_do(nl, nlh, NULL, NULL);
 }
 
@@ -495,9 +532,37 @@ static int load_image(const struct nooks_rewrite_result *res,
 	return err;
 }
 
-int do_load(int argc, char **argv)
+/* What load_rewritten() was asked to do. */
+struct load_opts {
+	const char *arg;	/* MODULE|PATH */
+	const char *params;	/* joined with spaces, "" for none */
+	/*
+	 * load: create the domain, with the restart policy, the path and
+	 * the parameters, and destroy it again if the module fails to load.
+	 */
+	bool create;
+	uint32_t restart;
+	/* recover: the domain that waits for the module; it must be its. */
+	const char *domain;
+};
+
+/* What it did. */
+struct load_done {
+	char name[NOOKS_NAME_MAX];	/* the module's, and its domain's */
+	char *path;		/* the module file, absolute */
+	unsigned int entry_gates;
+	unsigned int exit_gates;
+};
+
+/*
+ * The part of load that recover does too: ask nooks.ko for its exports,
+ * find the module (loading what it depends on), rewrite it, and load it
+ * into its domain. Reports its errors; returns 0 or -1.
+ */
+static int load_rewritten(struct nl_ctx *nl, const struct load_opts *o,
+			  struct load_done *done)
 {
-	struct export_set exports = { 0 };
+	struct export_set exports = { .nl = nl };
 	struct nooks_rewrite_result res = { 0 };
 	struct rewrite_ctx rc = { .exports = &exports };
 	struct nooks_rewrite_opts opts = {
@@ -506,42 +571,18 @@ int do_load(int argc, char **argv)
 		.ctx = &rc,
 	};
 	struct ko_file ko = { 0 };
-	char *params = NULL;
-	const char *arg;
-	struct nl_ctx nl;
 	char err[256];
 	int ret = -1, e;
 
-	if (argc < 1) {
-		p_err("missing MODULE (usage: nooksctl load MODULE|PATH [-- PARAMS])");
-		return -1;
-	}
-	/* Option parsing already took the "--" before PARAMS, if any. */
-	arg = argv[0];
-	argc--;
-	argv++;
-	if (argc && !strcmp(argv[0], "--")) {
-		argc--;
-		argv++;
-	}
-	params = join_params(argc, argv);
-	if (!params) {
-		p_err("out of memory");
-		return -1;
-	}
-
-	if (nl_open(&nl))
-		goto out_free;
-	exports.nl = &nl;
-	e = nl_dump(&nl, nl_msg(&nl, NOOKS_CMD_EXPORTS_GET), export_cb,
+	e = nl_dump(nl, nl_msg(nl, NOOKS_CMD_EXPORTS_GET), export_cb,
 		    &exports);
 	if (e) {
 		p_err("cannot ask nooks.ko for its gates: %s",
-		      nl_strerror(&nl, e));
-		goto out_nl;
+		      nl_strerror(nl, e));
+		goto out_exports;
 	}
-	if (find_module(arg, true, &ko))
-		goto out_nl;
+	if (find_module(o->arg, true, &ko))
+		goto out_exports;
 	if (check_vermagic(&ko))
 		goto out_ko;
 
@@ -552,40 +593,50 @@ int do_load(int argc, char **argv)
 		goto out_btf;
 	}
 	mark_custom_conventions(&res);
-	snprintf(err, sizeof(err), " (see nooksctl check %s)", arg);
+	snprintf(err, sizeof(err), " (see nooksctl check %s)", o->arg);
 	if (refuse_unsupported(&res, err))
 		goto out_res;
+	if (o->domain && strcmp(res.modname, o->domain)) {
+		p_err("%s holds module %s, not %s: domain '%s' waits for its own module",
+		      ko.path, res.modname, o->domain, o->domain);
+		goto out_res;
+	}
 	if (module_loaded(res.modname)) {
-		p_err("module %s is already loaded (rmmod it first, or nooksctl unload %s)",
-		      res.modname, res.modname);
+		if (o->create)
+			p_err("module %s is already loaded (rmmod it first, or nooksctl unload %s)",
+			      res.modname, res.modname);
+		else
+			p_err("module %s is loaded, not by nooksctl: not loaded again",
+			      res.modname);
 		goto out_res;
 	}
 
-	e = domain_request(&nl, NOOKS_CMD_DOMAIN_NEW, res.modname, true);
-	if (e == -EEXIST) {
-		p_err("domain '%s' already exists (nooksctl domain destroy %s, or unload its module)",
-		      res.modname, res.modname);
-		goto out_res;
-	} else if (e) {
-		p_err("cannot create domain '%s': %s", res.modname,
-		      nl_strerror(&nl, e));
-		goto out_res;
+	if (o->create) {
+		e = domain_new(nl, res.modname, o->restart, ko.path,
+			       o->params);
+		if (e == -EEXIST) {
+			p_err("domain '%s' already exists (nooksctl domain destroy %s, or unload its module)",
+			      res.modname, res.modname);
+			goto out_res;
+		} else if (e) {
+			p_err("cannot create domain '%s': %s", res.modname,
+			      nl_strerror(nl, e));
+			goto out_res;
+		}
 	}
-	e = load_image(&res, params);
+	e = load_image(&res, o->params);
 	if (e) {
 		finit_error(res.modname, e);
-		domain_request(&nl, NOOKS_CMD_DOMAIN_DEL, res.modname, false);
+		if (o->create)
+			domain_request(nl, NOOKS_CMD_DOMAIN_DEL, res.modname,
+				       false);
 		goto out_res;
 	}
-	if (json_output) {
-		jsonw_start_object(json_wtr);
-		jsonw_string_field(json_wtr, "domain", res.modname);
-		jsonw_string_field(json_wtr, "path", ko.path);
-		jsonw_uint_field(json_wtr, "entry_gates", res.n_entry_gates);
-		jsonw_uint_field(json_wtr, "exit_gates", res.n_exit_gates);
-		jsonw_bool_field(json_wtr, "loaded", true);
-		jsonw_end_object(json_wtr);
-	}
+	snprintf(done->name, sizeof(done->name), "%s", res.modname);
+	done->entry_gates = res.n_entry_gates;
+	done->exit_gates = res.n_exit_gates;
+	done->path = ko.path;
+	ko.path = NULL;
 	ret = 0;
 out_res:
 	nooks_rewrite_result_free(&res);
@@ -593,12 +644,142 @@ out_btf:
 	nooks_btf_close(rc.btf);
 out_ko:
 	ko_file_free(&ko);
-out_nl:
+out_exports:
 	export_set_free(&exports);
+	return ret;
+}
+
+/* The module's name as given, for messages before it is read. */
+static void arg_modname(const char *arg, char *buf, size_t len)
+{
+	const char *base = strrchr(arg, '/');
+
+	base = base ? base + 1 : arg;
+	snprintf(buf, len, "%.*s", (int)strcspn(base, "."), base);
+}
+
+static int parse_restart(const char *value, const char *arg,
+			 uint32_t *restart)
+{
+	char name[NOOKS_NAME_MAX];
+
+	if (!strcmp(value, "always")) {
+		*restart = NOOKS_RESTART_ALWAYS;
+		return 0;
+	}
+	if (!strcmp(value, "never")) {
+		*restart = NOOKS_RESTART_NEVER;
+		return 0;
+	}
+	if (!strcmp(value, "shadow")) {
+		arg_modname(arg, name, sizeof(name));
+		p_err("no shadow driver exists yet for %s's class: use --restart=always or never",
+		      name);
+		return -1;
+	}
+	p_err("invalid --restart value '%.32s' (use always or never; shadow is not available yet)",
+	      value);
+	return -1;
+}
+
+int do_load(int argc, char **argv)
+{
+	struct load_opts o = {
+		.create = true,
+		.restart = NOOKS_RESTART_ALWAYS,
+	};
+	struct load_done done = { 0 };
+	const char *restart = NULL;
+	char *params = NULL;
+	struct nl_ctx nl;
+	int i, n = 0, r, ret = -1;
+
+	/* Options until a second "--" (option parsing took the first). */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		r = opt_value(argc, argv, &i, "--restart", &restart,
+			      LOAD_USAGE);
+		if (r < 0)
+			return -1;
+		if (!r)
+			argv[n++] = argv[i];
+	}
+	if (n < 1) {
+		p_err("missing MODULE (usage: %s)", LOAD_USAGE);
+		return -1;
+	}
+	o.arg = argv[0];
+	argc = n - 1;
+	argv++;
+	if (argc && !strcmp(argv[0], "--")) {
+		argc--;
+		argv++;
+	}
+	if (restart && parse_restart(restart, o.arg, &o.restart))
+		return -1;
+	params = join_params(argc, argv);
+	if (!params) {
+		p_err("out of memory");
+		return -1;
+	}
+	if (strlen(params) >= NOOKS_PARAMS_MAX) {
+		p_err("module parameters are %zu bytes, nooks.ko keeps at most %d for restarts",
+		      strlen(params), NOOKS_PARAMS_MAX - 1);
+		goto out_free;
+	}
+	o.params = params;
+
+	if (nl_open(&nl))
+		goto out_free;
+	ret = load_rewritten(&nl, &o, &done);
 	nl_close(&nl);
+	if (!ret && json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "domain", done.name);
+		jsonw_string_field(json_wtr, "path", done.path);
+		jsonw_uint_field(json_wtr, "entry_gates", done.entry_gates);
+		jsonw_uint_field(json_wtr, "exit_gates", done.exit_gates);
+		jsonw_string_field(json_wtr, "restart",
+				   o.restart == NOOKS_RESTART_NEVER ? "never" :
+								      "always");
+		jsonw_bool_field(json_wtr, "loaded", true);
+		jsonw_end_object(json_wtr);
+	}
+	free(done.path);
 out_free:
 	free(params);
 	return ret;
+}
+
+/* Help is text even with -j: it is for people, not for scripts. */
+int do_load_help(int argc, char **argv)
+{
+	if (no_more_args(argc, argv, "nooksctl load help"))
+		return -1;
+
+	printf("Usage: %s [OPTIONS] load MODULE|PATH [--restart=POLICY] [-- PARAMS]\n"
+	       "\n"
+	       "Load a driver module, rewritten, into a new domain named after it;\n"
+	       "the modules it depends on load first, natively. MODULE is looked up\n"
+	       "in /lib/modules; PATH (with a '/' or ending in .ko) is a module file.\n"
+	       "PARAMS (name=value) go to the module's init; nooks.ko keeps them,\n"
+	       "with the module's path, to load it again after a fault.\n"
+	       "\n"
+	       "POLICY says what recovery does after a fault of the driver:\n"
+	       "  always            unload it, release what it held, load it again\n"
+	       "                    (the default; a driver that keeps faulting is\n"
+	       "                    stopped after restart_limit restarts in 60 s)\n"
+	       "  never             unload it, release what it held, and stop\n"
+	       "  shadow            not available yet: no class has a shadow driver\n"
+	       "\n"
+	       "load needs root (CAP_NET_ADMIN and CAP_SYS_MODULE) and the nooks\n"
+	       "module; with -j it prints what it loaded.\n",
+	       bin_name);
+	return 0;
 }
 
 /* === unload === */
@@ -661,6 +842,167 @@ int do_unload(int argc, char **argv)
 err:
 	nl_close(&nl);
 	return -1;
+}
+
+/* === recover === */
+
+#define RECOVER_USAGE	"nooksctl recover DOMAIN"
+/* How long recover waits for the users of a failed module to let go. */
+#define UNLOAD_WAIT_MS	10000
+#define UNLOAD_RETRY_MS	100
+
+/*
+ * A usermode helper starts without stdin, stdout and stderr: give them
+ * /dev/null, so that no file recover opens takes their place (and gets
+ * what is printed).
+ */
+static void std_fds_open(void)
+{
+	int fd;
+
+	do {
+		fd = open("/dev/null", O_RDWR | O_NOCTTY);
+	} while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static long long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000LL +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Unload name, waiting for whoever still holds a reference to let go. */
+static int unload_module_wait(const char *name)
+{
+	const struct timespec pause = {
+		.tv_nsec = UNLOAD_RETRY_MS * 1000000L,
+	};
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
+			return 0;
+		if (errno == ENOENT)	/* gone meanwhile */
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EAGAIN && errno != EBUSY)
+			break;
+		if (elapsed_ms(&start) >= UNLOAD_WAIT_MS) {
+			p_err("module %s is still in use after %d s (see lsmod): stop its users, then nooksctl recover again",
+			      name, UNLOAD_WAIT_MS / 1000);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (errno == EPERM)
+		p_err("not permitted: unloading modules needs CAP_SYS_MODULE (run as root)");
+	else
+		p_err("cannot unload module %s: %s", name, strerror(errno));
+	return -1;
+}
+
+int do_recover(int argc, char **argv)
+{
+	char prefix[NOOKS_NAME_MAX + 32];
+	struct load_done done = { 0 };
+	struct load_opts o = { 0 };
+	bool unloaded = false;
+	struct domain_info d;
+	const char *name;
+	struct nl_ctx nl;
+	int ret = -1, e;
+
+	if (argc < 1) {
+		p_err("missing DOMAIN (usage: %s)", RECOVER_USAGE);
+		return -1;
+	}
+	if (no_more_args(argc - 1, argv + 1, RECOVER_USAGE))
+		return -1;
+	name = argv[0];
+	if (check_domain_name(name))
+		return -1;
+
+	/* Nobody may watch: the kernel's log gets the error too. */
+	std_fds_open();
+	snprintf(prefix, sizeof(prefix), "nooksctl recover %s", name);
+	p_err_kmsg(prefix);
+
+	if (nl_open(&nl))
+		goto out_kmsg;
+	e = domain_get(&nl, name, &d);
+	if (e) {
+		if (!nl.bad_reply[0] && e == -ENOENT)
+			p_err("no domain '%s' (see 'nooksctl list')", name);
+		else if (!nl.bad_reply[0] && (e == -EPERM || e == -EACCES))
+			p_err("not permitted: nooks needs CAP_NET_ADMIN (run as root)");
+		else
+			p_err("cannot find domain '%s': %s", name,
+			      nl_strerror(&nl, e));
+		goto out;
+	}
+	if (d.state == NOOKS_STATE_LIVE) {
+		p_err("domain '%s' is live: recover is for a failed driver (nooksctl unload stops a live one)",
+		      name);
+		goto out;
+	}
+	if (d.module && d.module[0] && module_loaded(d.module)) {
+		if (unload_module_wait(d.module))
+			goto out;
+		unloaded = true;
+	}
+	/* Without the flag, no restart is due: recovery stops the driver. */
+	if (d.load) {
+		if (!d.path || !d.path[0]) {
+			p_err("domain was not loaded by nooksctl load: nothing to restart");
+			goto out;
+		}
+		o.arg = d.path;
+		o.params = d.params ? d.params : "";
+		o.domain = name;
+		if (load_rewritten(&nl, &o, &done))
+			goto out;
+	}
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "domain", name);
+		jsonw_bool_field(json_wtr, "unloaded", unloaded);
+		jsonw_bool_field(json_wtr, "loaded", d.load);
+		jsonw_end_object(json_wtr);
+	}
+	ret = 0;
+out:
+	domain_info_free(&d);
+	free(done.path);
+	nl_close(&nl);
+out_kmsg:
+	p_err_kmsg(NULL);
+	return ret;
+}
+
+/* Help is text even with -j: it is for people, not for scripts. */
+int do_recover_help(int argc, char **argv)
+{
+	if (no_more_args(argc, argv, "nooksctl recover help"))
+		return -1;
+
+	printf("Usage: %s [OPTIONS] recover DOMAIN\n"
+	       "\n"
+	       "The recovery agent. nooks.ko runs it, with no terminal, after it\n"
+	       "released what the failed driver of DOMAIN held: recover unloads the\n"
+	       "driver's module (waiting up to %d s for its users to let go) and,\n"
+	       "when a restart is due, loads the module again from the path and with\n"
+	       "the parameters load was given, rewritten, into the waiting domain.\n"
+	       "Its errors also go to the kernel log (see dmesg).\n"
+	       "nooks.ko runs the program its agent parameter names (by default\n"
+	       "/usr/local/sbin/nooksctl). recover needs root (CAP_NET_ADMIN and\n"
+	       "CAP_SYS_MODULE) and the nooks module.\n",
+	       bin_name, UNLOAD_WAIT_MS / 1000);
+	return 0;
 }
 
 /* === check === */

@@ -7,10 +7,12 @@
  * unique prefix, with "help" at every level.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nooks.h>
 
@@ -22,6 +24,44 @@ bool pretty_output;
 struct json_writer *json_wtr;
 
 static bool err_reported;
+/* p_err_kmsg(): where errors also go, and what they start with there. */
+static int kmsg_fd = -1;
+static char kmsg_prefix[128];
+
+void p_err_kmsg(const char *prefix)
+{
+	const char *path = getenv("NOOKS_KMSG");
+
+	if (kmsg_fd >= 0)
+		close(kmsg_fd);
+	kmsg_fd = -1;
+	if (!prefix)
+		return;
+	if (!path)
+		path = "/dev/kmsg";
+	if (!*path)
+		return;
+	snprintf(kmsg_prefix, sizeof(kmsg_prefix), "%s", prefix);
+	kmsg_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+}
+
+/*
+ * One write, one record of the kernel log: "<3>" makes it an error.
+ * Return: false if it failed, with nowhere else to say so (stderr has
+ * the error anyway).
+ */
+static bool kmsg_write(const char *msg)
+{
+	char line[1200];
+	int len;
+
+	len = snprintf(line, sizeof(line), "<3>%s: %s\n", kmsg_prefix, msg);
+	if (len < 0)
+		return false;
+	if ((size_t)len >= sizeof(line))
+		len = sizeof(line) - 1;
+	return write(kmsg_fd, line, len) == len;
+}
 
 void p_err(const char *fmt, ...)
 {
@@ -44,11 +84,19 @@ void p_err(const char *fmt, ...)
 
 	fflush(stdout);
 	fprintf(stderr, "%s: %s\n", bin_name, msg);
+	if (kmsg_fd >= 0)
+		kmsg_write(msg);
 }
 
 bool p_err_reported(void)
 {
 	return err_reported;
+}
+
+void print_plain(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 }
 
 bool is_prefix(const char *pfx, const char *str)
@@ -121,6 +169,50 @@ int no_more_args(int argc, char **argv, const char *usage)
 	return -1;
 }
 
+int opt_value(int argc, char **argv, int *i, const char *opt,
+	      const char **value, const char *usage)
+{
+	const char *a = argv[*i];
+	size_t len = strlen(opt);
+
+	if (strncmp(a, opt, len))
+		return 0;
+	if (a[len] == '=') {
+		*value = a + len + 1;
+		return 1;
+	}
+	if (a[len])
+		return 0;
+	if (*i + 1 >= argc) {
+		p_err("missing value after %s (usage: %s)", opt, usage);
+		return -1;
+	}
+	*value = argv[++*i];
+	return 1;
+}
+
+int parse_count(const char *s, unsigned long max, unsigned long *count)
+{
+	unsigned long v = 0;
+	bool big = false;
+	const char *p;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		unsigned long d = *p - '0';
+
+		if (v > (max - d) / 10)
+			big = true;
+		else
+			v = v * 10 + d;
+	}
+	if (p == s || *p || !v || big) {
+		p_err("invalid count '%.32s' (use 1 to %lu)", s, max);
+		return -1;
+	}
+	*count = v;
+	return 0;
+}
+
 static int do_help(int argc, char **argv);
 
 static int do_version(int argc, char **argv)
@@ -150,6 +242,9 @@ static const struct cmd cmds[] = {
 	{ "load",	do_load },
 	{ "unload",	do_unload },
 	{ "check",	do_check },
+	{ "inject",	do_inject },
+	{ "monitor",	do_monitor },
+	{ "recover",	do_recover },
 	{ "list",	do_domain_list },
 	{ "show",	do_domain_show },
 	{ "create",	do_domain_create },
@@ -157,39 +252,65 @@ static const struct cmd cmds[] = {
 	{ NULL }
 };
 
+/* Objects and commands with a help of their own. */
+static const struct {
+	int (*func)(int argc, char **argv);
+	int (*help)(int argc, char **argv);
+} helps[] = {
+	{ do_domain,	do_domain_help },
+	{ do_load,	do_load_help },
+	{ do_inject,	do_inject_help },
+	{ do_monitor,	do_monitor_help },
+	{ do_recover,	do_recover_help },
+};
+
 /* Help is text even with -j: it is for people, not for scripts. */
 static int do_help(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc > 0) {
 		const struct cmd *c = cmd_find(cmds, argv[0], NULL);
 
 		if (!c)
 			return -1;
 		if (no_more_args(argc - 1, argv + 1,
-				 "nooksctl help [OBJECT]"))
+				 "nooksctl help [OBJECT|COMMAND]"))
 			return -1;
-		if (c->func == do_domain)
-			return do_domain_help(0, NULL);
+		for (i = 0; i < ARRAY_SIZE(helps); i++)
+			if (c->func == helps[i].func)
+				return helps[i].help(0, NULL);
 	}
 
 	printf("Usage: %s [OPTIONS] COMMAND [ARGS]\n"
 	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	       "\n"
 	       "Commands:\n"
-	       "  load MODULE|PATH [-- PARAMS]\n"
+	       "  load MODULE|PATH [--restart=always|never|shadow] [-- PARAMS]\n"
 	       "                    load a driver module, rewritten, into a new domain\n"
-	       "                    named after it (its dependencies load natively)\n"
+	       "                    named after it (its dependencies load natively);\n"
+	       "                    --restart says what recovery does after a fault\n"
 	       "  unload DOMAIN     unload the domain's module and destroy the domain\n"
 	       "  check MODULE|PATH report how each import of a module would be handled:\n"
 	       "                    typed, generic (crosses a gate), in-domain, data or\n"
 	       "                    unsupported; fails if the module cannot be isolated\n"
+	       "  inject DOMAIN FAULT [--count N]\n"
+	       "                    make the driver of DOMAIN fault on its next N entries\n"
+	       "                    (default 1); 'nooksctl help inject' lists the FAULTs\n"
+	       "  monitor [--count N]\n"
+	       "                    print domain events as they happen, one line each\n"
+	       "                    (with --count, exit after N)\n"
+	       "  recover DOMAIN    the recovery agent nooks.ko runs: unload a failed\n"
+	       "                    driver, and load it again if a restart is due\n"
 	       "  list              list all domains (same as 'domain list')\n"
 	       "  show NAME         show one domain (same as 'domain show NAME')\n"
 	       "  create NAME       create a domain (same as 'domain create NAME')\n"
 	       "  destroy NAME      destroy a domain (same as 'domain destroy NAME')\n"
 	       "  domain COMMAND    manage domains, see 'nooksctl domain help'\n"
 	       "  version           print the version\n"
-	       "  help [OBJECT]     print this help, or the help of OBJECT\n"
+	       "  help [OBJECT|COMMAND]\n"
+	       "                    print this help, or the help of OBJECT or of\n"
+	       "                    load, inject, monitor or recover\n"
 	       "\n"
 	       "Objects:\n"
 	       "  domain            an isolation domain for one kernel module\n"
@@ -197,14 +318,14 @@ static int do_help(int argc, char **argv)
 	       "Options:\n"
 	       "  -j, --json        print JSON on stdout (errors stay text on stderr)\n"
 	       "  -p, --pretty      print indented JSON (implies -j)\n"
-	       "  -h, --help        print help (after an object: that object's help)\n"
+	       "  -h, --help        print help (after an object or a command: its help)\n"
 	       "  -V, --version     print the version\n"
 	       "\n"
 	       "Commands may be shortened to a unique prefix ('dom' for 'domain').\n"
-	       "Domain commands need root (CAP_NET_ADMIN) and the nooks module\n"
-	       "(insmod nooks.ko); load and unload need CAP_SYS_MODULE too. check\n"
-	       "needs neither; it reads prototypes from /sys/kernel/btf/vmlinux or\n"
-	       "$NOOKS_VMLINUX_BTF.\n"
+	       "Every command but check, help and version needs root (CAP_NET_ADMIN)\n"
+	       "and the nooks module (insmod nooks.ko); load, unload and recover\n"
+	       "need CAP_SYS_MODULE too. check reads prototypes from\n"
+	       "/sys/kernel/btf/vmlinux or $NOOKS_VMLINUX_BTF.\n"
 	       "Exit status is 0 on success and 1 on any error, bad usage included;\n"
 	       "the error is one line on stderr that starts with 'nooksctl: '.\n",
 	       bin_name, bin_name);
@@ -214,6 +335,8 @@ static int do_help(int argc, char **argv)
 /* Options that belong to a command, passed to it as they are. */
 static const char *const command_options[] = {
 	"--load",
+	"--restart",
+	"--count",
 	NULL
 };
 

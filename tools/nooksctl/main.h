@@ -31,6 +31,16 @@ extern struct json_writer *json_wtr;
  */
 void p_err(const char *fmt, ...) __printf(1, 2);
 bool p_err_reported(void);
+/*
+ * Also send p_err's line to the kernel log, as "PREFIX: MESSAGE", for a
+ * run nobody watches (the recovery agent). The log is /dev/kmsg, or
+ * $NOOKS_KMSG ("" for none); if it cannot be opened for writing, only
+ * stderr has the error. A NULL prefix stops it.
+ */
+void p_err_kmsg(const char *prefix);
+
+/* Print kernel or user text on a line of its own: controls become '?'. */
+void print_plain(const char *s);
 
 bool is_prefix(const char *pfx, const char *str);
 /*
@@ -46,10 +56,35 @@ const struct cmd *cmd_find(const struct cmd *cmds, const char *word,
 
 /* Fail with a usage error if any argument is left. */
 int no_more_args(int argc, char **argv, const char *usage);
+/*
+ * Take a command option with a value, "OPT VALUE" or "OPT=VALUE", at
+ * argv[*i]. Return: 1 if it is OPT (*value set, *i at its last word), 0
+ * if it is not, -1 (reported, with usage) if OPT has no value.
+ */
+int opt_value(int argc, char **argv, int *i, const char *opt,
+	      const char **value, const char *usage);
+/*
+ * Read a count of 1 to max from s, decimal digits only. Return: 0, or -1
+ * (reported: "invalid count", with what to use) if s is anything else.
+ */
+int parse_count(const char *s, unsigned long max, unsigned long *count);
+/*
+ * Check a domain name as the kernel will (1 to NOOKS_NAME_MAX - 1 bytes
+ * of A-Z, a-z, 0-9 and _), before any netlink. Return: 0, or -1
+ * (reported, saying what to use).
+ */
+int check_domain_name(const char *name);
 
 int do_load(int argc, char **argv);
+int do_load_help(int argc, char **argv);
 int do_unload(int argc, char **argv);
 int do_check(int argc, char **argv);
+int do_inject(int argc, char **argv);
+int do_inject_help(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+int do_monitor_help(int argc, char **argv);
+int do_recover(int argc, char **argv);
+int do_recover_help(int argc, char **argv);
 int do_domain(int argc, char **argv);
 int do_domain_help(int argc, char **argv);
 int do_domain_list(int argc, char **argv);

@@ -196,9 +196,53 @@ struct nlmsghdr *nl_msg(struct nl_ctx *nl, uint8_t cmd)
 
 struct family_reply {
 	struct nl_ctx *nl;
+	const char *group;	/* the multicast group wanted, or NULL */
 	uint16_t id;
 	uint32_t version;
+	uint32_t group_id;
 };
+
+struct group_reply {
+	struct nl_ctx *nl;
+	const char *name;
+	uint32_t id;
+};
+
+static int group_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct group_reply *gr = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_MCAST_GRP_NAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return nl_bad_reply(gr->nl, "bad multicast group name");
+		gr->name = mnl_attr_get_str(attr);
+		break;
+	case CTRL_ATTR_MCAST_GRP_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return nl_bad_reply(gr->nl, "bad multicast group id");
+		gr->id = mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* One entry of CTRL_ATTR_MCAST_GROUPS: keep the id of the one wanted. */
+static int groups_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_reply *fr = data;
+	struct group_reply gr = { .nl = fr->nl };
+	int ret;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return nl_bad_reply(fr->nl, "bad multicast group");
+	ret = mnl_attr_parse_nested(attr, group_attr_cb, &gr);
+	if (ret <= MNL_CB_STOP)
+		return ret;
+	if (fr->group && gr.name && !strcmp(gr.name, fr->group))
+		fr->group_id = gr.id;
+	return MNL_CB_OK;
+}
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
@@ -215,6 +259,10 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 			return nl_bad_reply(fr->nl, "bad family version");
 		fr->version = mnl_attr_get_u32(attr);
 		break;
+	case CTRL_ATTR_MCAST_GROUPS:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return nl_bad_reply(fr->nl, "bad multicast group list");
+		return mnl_attr_parse_nested(attr, groups_attr_cb, fr);
 	}
 	return MNL_CB_OK;
 }
@@ -224,10 +272,20 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, data);
 }
 
+/* Ask the controller for family name, and the id of its group. */
+static int family_lookup(struct nl_ctx *nl, const char *name,
+			 struct family_reply *fr)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = nl_msg_type(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	return nl_do(nl, nlh, family_cb, fr);
+}
+
 int nl_open(struct nl_ctx *nl)
 {
-	struct family_reply fr = { .nl = nl };
-	struct nlmsghdr *nlh;
+	struct family_reply fr = { .nl = nl, .group = NOOKS_MCGRP_EVENTS };
 	int one = 1;
 	int err;
 
@@ -255,10 +313,7 @@ int nl_open(struct nl_ctx *nl)
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 
-	nlh = nl_msg_type(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NOOKS_GENL_NAME);
-
-	err = nl_do(nl, nlh, family_cb, &fr);
+	err = family_lookup(nl, NOOKS_GENL_NAME, &fr);
 	/* The family lives in the initial network namespace only. */
 	if (err == -ENOENT && !nl->bad_reply[0] &&
 	    !access("/sys/module/nooks", F_OK)) {
@@ -280,6 +335,7 @@ int nl_open(struct nl_ctx *nl)
 	}
 	nl->family = fr.id;
 	nl->family_version = fr.version;
+	nl->events_group = fr.group_id;
 	return 0;
 
 err_close:
@@ -294,4 +350,41 @@ void nl_close(struct nl_ctx *nl)
 	nl->sock = NULL;
 	free(nl->buf);
 	nl->buf = NULL;
+}
+
+static int join_group(struct nl_ctx *nl, uint32_t group)
+{
+	unsigned int g = group;
+
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &g,
+				     sizeof(g));
+}
+
+int nl_join_events(struct nl_ctx *nl)
+{
+	struct family_reply fr = { .nl = nl, .group = "notify" };
+
+	if (!nl->events_group) {
+		p_err("nooks.ko has no '%s' multicast group (do nooksctl and nooks.ko match?)",
+		      NOOKS_MCGRP_EVENTS);
+		return -1;
+	}
+	/*
+	 * First the last request, then the groups. Without the controller's
+	 * notices only the end of nooks.ko goes unnoticed.
+	 */
+	if (!family_lookup(nl, "nlctrl", &fr) && fr.group_id &&
+	    !join_group(nl, fr.group_id))
+		nl->ctrl_group = fr.group_id;
+
+	if (join_group(nl, nl->events_group)) {
+		if (errno == EPERM || errno == EACCES)
+			p_err("not permitted: nooks needs CAP_NET_ADMIN (run as root)");
+		else
+			p_err("cannot listen to the '%s' multicast group of '%s': %s",
+			      NOOKS_MCGRP_EVENTS, NOOKS_GENL_NAME,
+			      strerror(errno));
+		return -1;
+	}
+	return 0;
 }

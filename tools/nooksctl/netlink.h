@@ -19,6 +19,9 @@ struct nl_ctx {
 	uint32_t seq;
 	uint16_t family;
 	uint32_t family_version;
+	/* Multicast groups: the family's "events", nlctrl's "notify"; 0 if none. */
+	uint32_t events_group;
+	uint32_t ctrl_group;
 	/* Why the last request failed, when the kernel or parser said. */
 	char ext_msg[256];
 	char bad_reply[128];
@@ -31,6 +34,14 @@ struct nl_ctx {
  */
 int nl_open(struct nl_ctx *nl);
 void nl_close(struct nl_ctx *nl);
+
+/*
+ * Listen to the family's events (NOOKS_CMD_EVENT messages, seq 0), and,
+ * when the controller lets us, to its notices (CTRL_CMD_DELFAMILY says
+ * the family went away). No request may be sent afterwards: its answer
+ * would be mixed with events. Reports its own errors; returns 0 or -1.
+ */
+int nl_join_events(struct nl_ctx *nl);
 
 /* Start a nooks request in nl->buf; add attributes with mnl_attr_put*. */
 struct nlmsghdr *nl_msg(struct nl_ctx *nl, uint8_t cmd);

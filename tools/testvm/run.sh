@@ -101,6 +101,9 @@ copy_with_libs() {
 }
 if [ -x "$top/tools/nooksctl/nooksctl" ]; then
 	copy_with_libs "$top/tools/nooksctl/nooksctl" /bin/nooksctl
+	# where nooks.ko runs its recovery agent from (make install's place)
+	mkdir -p "$root/usr/local/sbin"
+	ln -s /bin/nooksctl "$root/usr/local/sbin/nooksctl"
 fi
 
 for tool in $(header tools); do

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The domain IDT, built once at load: a copy of the kernel's IDT (all
+ * CPUs share one, mapped read-only in the cpu_entry_area) whose #DF gate
+ * goes to nooks_idt_double_fault (arch/x86/trap.S), on the same IST
+ * stack. A driver that runs off its stack takes a page fault it cannot
+ * push a frame for: the CPU raises #DF on the IST stack. The kernel's
+ * handler would panic ("kernel stack overflow"); ours contains it when
+ * this CPU runs driver code and the faulting address is next to the
+ * stack pointer, and passes every other #DF on to the kernel's handler.
+ *
+ * Every other vector is the kernel's own gate, so interrupts and
+ * exceptions taken while driver code runs behave as they always did.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <asm/desc.h>
+#include <asm/special_insns.h>
+#include <asm/traps.h>
+
+#include "../../domains/xpc.h"
+#include "fault.h"
+#include "idt.h"
+
+struct desc_ptr nooks_idt_kernel_desc, nooks_idt_domain_desc;
+/* The kernel's #DF entry, where nooks_idt_double_fault goes on. */
+unsigned long nooks_idt_kernel_df;
+
+/**
+ * nooks_idt_double_fault_regs() - is this #DF a driver's stack overflow?
+ * @regs: the state the #DF interrupted; rewritten to unwind if so
+ *
+ * Called by the #DF stub on the IST stack with nothing else of the
+ * kernel's entry code run: no instrumentation, no locks.
+ *
+ * Return: true if contained (the stub returns to the landing pad).
+ */
+noinstr bool nooks_idt_double_fault_regs(struct pt_regs *regs)
+{
+	struct nooks_xpc_frame *f = nooks_xpc_running();
+	unsigned long cr2 = native_read_cr2();
+
+	if (!f || cr2 + PAGE_SIZE < regs->sp || cr2 > regs->sp + PAGE_SIZE)
+		return false;
+	nooks_fault_defer(f, regs, "stack-overflow", cr2);
+	return true;
+}
+
+/**
+ * nooks_idt_init() - copy the kernel's IDT and take over its #DF gate
+ *
+ * Return: 0, -ENOMEM, or -EOPNOTSUPP if the IDT is not the size of 256
+ * gates.
+ */
+int nooks_idt_init(void)
+{
+	gate_desc *idt, *df;
+
+	store_idt(&nooks_idt_kernel_desc);
+	if (nooks_idt_kernel_desc.size != IDT_ENTRIES * sizeof(gate_desc) - 1)
+		return -EOPNOTSUPP;
+	idt = (gate_desc *)__get_free_page(GFP_KERNEL);
+	if (!idt)
+		return -ENOMEM;
+	memcpy(idt, (void *)nooks_idt_kernel_desc.address, PAGE_SIZE);
+	df = &idt[X86_TRAP_DF];
+	nooks_idt_kernel_df = gate_offset(df);
+	pack_gate(df, GATE_INTERRUPT, (unsigned long)nooks_idt_double_fault,
+		  0, df->bits.ist, __KERNEL_CS);
+	nooks_idt_domain_desc.size = nooks_idt_kernel_desc.size;
+	nooks_idt_domain_desc.address = (unsigned long)idt;
+	return 0;
+}
+
+/**
+ * nooks_idt_uninit() - free the domain IDT; no CPU runs driver code now
+ */
+void nooks_idt_uninit(void)
+{
+	free_page(nooks_idt_domain_desc.address);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The domain IDT: the kernel's, but for the vectors where a fault of
+ * driver code cannot be contained once the kernel's handler has run
+ * (#DF: a driver that ran off its stack). A CPU loads it while it runs
+ * driver code and the kernel's IDT again when it runs none (the gates,
+ * domains/xpc.c): kernel code that can sleep never runs under it.
+ */
+#ifndef _NOOKS_IDT_H
+#define _NOOKS_IDT_H
+
+#include <asm/desc_defs.h>
+
+extern struct desc_ptr nooks_idt_kernel_desc, nooks_idt_domain_desc;
+
+int nooks_idt_init(void);
+void nooks_idt_uninit(void);
+
+/* The CPU starts running driver code: no instrumentation. */
+static __always_inline void nooks_idt_load_domain(void)
+{
+	asm volatile("lidt %0" : : "m" (nooks_idt_domain_desc));
+}
+
+/* The CPU runs no driver code any more. */
+static __always_inline void nooks_idt_load_kernel(void)
+{
+	asm volatile("lidt %0" : : "m" (nooks_idt_kernel_desc));
+}
+
+/* The #DF entry of the domain IDT: arch/x86/trap.S. */
+void nooks_idt_double_fault(void);
+bool nooks_idt_double_fault_regs(struct pt_regs *regs);
+
+#endif /* _NOOKS_IDT_H */

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The control of the containment tests: each fault payload nooksctl
+# inject has (but wild-write, which does not crash anything), run natively
+# in a fresh VM (tests/modules/nooks_test_native.ko), must crash or wedge
+# the stock kernel: an Oops, a BUG, a panic, a soft lockup or an RCU
+# stall on the console. Were it not so, the recovery scenarios (where the
+# same payloads run isolated and the console stays clean) would show
+# nothing. One VM per payload; TAP on stdout.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/control
+mkdir -p "$out"
+n=0
+crash='Oops|BUG:|kernel BUG|Kernel panic|soft lockup|rcu_preempt (self-)?detected stall'
+
+# name:enum nooks_fault value
+for f in null-deref:0 stack-overflow:2 bug:3 gpf:4 div-zero:5 bad-free:6 \
+	double-free:7 hang:8 illegal-insn:9 hang-irqoff:10; do
+	name=${f%%:*}
+	s=$out/native-$name.sh
+	cat > "$s" <<SCENARIO
+# testvm-ko: tests/modules/nooks_test_native.ko
+# testvm-timeout: 60
+insmod /nooks/nooks.ko
+insmod /nooks/nooks_test_native.ko fault=${f#*:}
+sleep 2
+SCENARIO
+	"$top/tools/testvm/run.sh" --ko "$top/nooks.ko" "$s" > "$out/$name.log" 2>&1
+	n=$((n + 1))
+	sig=$(grep -aEo "$crash" "$top/build/vm/native-$name/console.log" | head -n 1)
+	if [ -n "$sig" ]; then
+		echo "ok $n - native $name crashes the kernel ($sig)"
+	else
+		echo "not ok $n - native $name did not crash the kernel (see build/vm/native-$name/console.log)"
+	fi
+done
+echo "1..$n"

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# Debian's dummy.ko isolated, faulting on purpose: every fault type but
+# wild-write is contained while a sentinel process keeps running, the
+# release leaves nothing held, and the restarted driver's dummy0
+# transmits again (its packet counters move).
+# testvm-modules: dummy
+# testvm-timeout: 600
+
+# dummy_up: dummy0 up with an address; ping through it (nobody answers,
+# but the packets are transmitted); print its tx_packets
+dummy_up() {
+	ip link set dummy0 up
+	ip addr add 10.9.0.1/24 dev dummy0 2>/dev/null
+	ping -c 2 -W 1 10.9.0.2 > /dev/null 2>&1
+	cat /sys/class/net/dummy0/statistics/tx_packets
+}
+
+check "insmod nooks.ko" insmod /nooks/nooks.ko
+install_agent
+start_sentinel
+check "nooksctl load dummy" nooksctl load dummy
+check "dummy0 transmits" [ "$(dummy_up)" -ge 2 ]
+for ft in $FAULTS; do
+	# reading its statistics calls its ndo_get_stats64
+	check_inject dummy "${ft%%:*}" "${ft#*:}" \
+		cat /sys/class/net/dummy0/statistics/tx_packets
+	tx=$(dummy_up)
+	check "dummy ${ft%%:*}: the restarted dummy0 transmits ($tx)" \
+		[ "${tx:-0}" -ge 2 ]
+	echo "# dummy ${ft%%:*}: working again $(($(uptime_ms) - INJECT_T0)) ms after inject"
+done
+check_sentinel
+check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
+check "nooksctl unload dummy" nooksctl unload dummy
+check "rmmod nooks" rmmod nooks
