@@ -82,7 +82,5 @@ for s in tests/e2e/*.sh; do
 	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
 		--ko "$top/nooks.ko" "$s"
 done
-# The same fault payloads, not isolated, do crash the kernel.
-tapstep control-native tests/control/native.sh
 
 summary

@@ -592,7 +592,7 @@ static void nooks_test_fault_kernel_address(struct kunit *test)
 }
 
 static const char *const nooks_trap_names[] = {
-	"gpf", "divide-error", "invalid-opcode",
+	"gpf", "divide-error", "bug",
 };
 
 static void nooks_trap_desc(const char *const *name, char *desc)
