@@ -18,5 +18,6 @@ int nooks_inject_arm(struct nooks_domain *d, u32 fault, u32 count,
 		     const char **why);
 void nooks_inject_fire(struct nooks_domain *d, struct nooks_xpc_frame *f);
 bool nooks_inject_payload_ip(unsigned long ip);
+void *nooks_inject_payload(u32 fault);
 
 #endif /* _NOOKS_INJECT_H */

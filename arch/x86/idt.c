@@ -24,7 +24,6 @@
 #include "idt.h"
 
 struct desc_ptr nooks_idt_kernel_desc, nooks_idt_domain_desc;
-/* The kernel's #DF entry, where nooks_idt_double_fault goes on. */
 unsigned long nooks_idt_kernel_df;
 
 /**

@@ -12,6 +12,8 @@
 #include <asm/desc_defs.h>
 
 extern struct desc_ptr nooks_idt_kernel_desc, nooks_idt_domain_desc;
+/* The kernel's #DF entry, where the domain IDT's #DF stub goes on. */
+extern unsigned long nooks_idt_kernel_df;
 
 int nooks_idt_init(void);
 void nooks_idt_uninit(void);
