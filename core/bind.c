@@ -19,6 +19,7 @@
 
 #include "../include/uapi/nooks_module.h"
 #include "../arch/x86/hang.h"
+#include "../recovery/recovery.h"
 #include "bind.h"
 #include "domain.h"
 #include "../wrappers/wrap.h"
@@ -356,24 +357,6 @@ out_put:
 	return ret;
 }
 
-/*
- * A failed driver's code no longer runs, so it cannot release what it
- * held: release it now, newest first, while the module is still in
- * memory. Locks are only forgotten: they belong to the thread the fault
- * unwound, and releasing them from here would be wrong (recovery's part).
- */
-static void nooks_bind_release_failed(struct module *mod,
-				      struct nooks_domain *d)
-{
-	unsigned int locks, n;
-
-	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
-	n = nooks_objtrack_release_all(&d->objects);
-	if (n || locks)
-		pr_info("%s: released %u objects its failed driver held%s\n",
-			mod->name, n, locks ? " (locks it held forgotten)" : "");
-}
-
 static void nooks_bind_going(struct module *mod)
 {
 	struct nooks_domain *d = nooks_domain_lookup(mod->name);
@@ -399,8 +382,9 @@ static void nooks_bind_going(struct module *mod)
 
 		/* Late calls through stubs now get the failure value. */
 		WRITE_ONCE(m->domain, 0);
+		/* A failed driver's code cannot release what it held. */
 		if (nooks_domain_state(d) != NOOKS_STATE_LIVE)
-			nooks_bind_release_failed(mod, d);
+			nooks_recovery_release(d, NULL);
 		for (type = 0; type < NOOKS_OBJ_COUNT; type++)
 			left += nooks_objtrack_count(&d->objects, type);
 		if (left)

@@ -37,21 +37,27 @@ static const struct genl_multicast_group nooks_genl_mcgrps[] = {
 				    .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static int nooks_genl_put_objects(struct sk_buff *skb, struct nooks_domain *d)
+/*
+ * One NOOKS_A_OBJECTS_ENTRY (type name, count) per object type nested in
+ * @attr; with @skip_zero, types with a count of 0 are left out.
+ */
+static int nooks_genl_put_counts(struct sk_buff *skb, int attr,
+				 const unsigned long *counts, bool skip_zero)
 {
 	struct nlattr *objs, *entry;
 	int i;
 
-	objs = nla_nest_start(skb, NOOKS_A_DOMAIN_OBJECTS);
+	objs = nla_nest_start(skb, attr);
 	if (!objs)
 		return -EMSGSIZE;
 	for (i = 0; i < NOOKS_OBJ_COUNT; i++) {
+		if (skip_zero && !counts[i])
+			continue;
 		entry = nla_nest_start(skb, NOOKS_A_OBJECTS_ENTRY);
 		if (!entry ||
 		    nla_put_string(skb, NOOKS_A_OBJECT_TYPE,
 				   nooks_obj_type_names[i]) ||
-		    nla_put_u64_64bit(skb, NOOKS_A_OBJECT_COUNT,
-				      nooks_objtrack_count(&d->objects, i),
+		    nla_put_u64_64bit(skb, NOOKS_A_OBJECT_COUNT, counts[i],
 				      NOOKS_A_OBJECT_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, entry);
@@ -60,29 +66,14 @@ static int nooks_genl_put_objects(struct sk_buff *skb, struct nooks_domain *d)
 	return 0;
 }
 
-/* What the last recovery released, types it released none of left out. */
-static int nooks_genl_put_released(struct sk_buff *skb, struct nooks_domain *d)
+static int nooks_genl_put_objects(struct sk_buff *skb, struct nooks_domain *d)
 {
-	struct nlattr *objs, *entry;
+	unsigned long counts[NOOKS_OBJ_COUNT];
 	int i;
 
-	objs = nla_nest_start(skb, NOOKS_A_RECOVERY_RELEASED);
-	if (!objs)
-		return -EMSGSIZE;
-	for (i = 0; i < NOOKS_OBJ_COUNT; i++) {
-		if (!d->released[i])
-			continue;
-		entry = nla_nest_start(skb, NOOKS_A_OBJECTS_ENTRY);
-		if (!entry ||
-		    nla_put_string(skb, NOOKS_A_OBJECT_TYPE,
-				   nooks_obj_type_names[i]) ||
-		    nla_put_u64_64bit(skb, NOOKS_A_OBJECT_COUNT,
-				      d->released[i], NOOKS_A_OBJECT_PAD))
-			return -EMSGSIZE;
-		nla_nest_end(skb, entry);
-	}
-	nla_nest_end(skb, objs);
-	return 0;
+	for (i = 0; i < NOOKS_OBJ_COUNT; i++)
+		counts[i] = nooks_objtrack_count(&d->objects, i);
+	return nooks_genl_put_counts(skb, NOOKS_A_DOMAIN_OBJECTS, counts, false);
 }
 
 /* Restart policy and the rest recovery reads, copied under the lock. */
@@ -132,7 +123,9 @@ static int nooks_genl_put_event(struct sk_buff *skb, struct nooks_domain *d,
 		    nla_put_u64_64bit(skb, NOOKS_A_RECOVERY_NS, d->recovery_ns,
 				      NOOKS_A_PAD))
 			return -EMSGSIZE;
-		return nooks_genl_put_released(skb, d);
+		/* what the last recovery released */
+		return nooks_genl_put_counts(skb, NOOKS_A_RECOVERY_RELEASED,
+					     d->released, true);
 	}
 	return 0;
 }

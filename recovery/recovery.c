@@ -234,6 +234,27 @@ static int nooks_recovery_agent(struct nooks_domain *d)
 }
 
 /**
+ * nooks_recovery_release() - release what a failed driver held
+ * @d: the failed domain
+ * @released: if not NULL, counts per type of what was released
+ *
+ * Newest first. Locks are only forgotten: they belong to the threads the
+ * fault unwound, and releasing them from here would be wrong.
+ *
+ * Context: process context.
+ */
+void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
+{
+	unsigned int locks, n;
+
+	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
+	n = nooks_objtrack_release_counted(&d->objects, released);
+	if (n || locks)
+		pr_info("domain %s: released %u objects its failed driver held%s\n",
+			d->name, n, locks ? " (locks it held forgotten)" : "");
+}
+
+/**
  * nooks_recovery_run() - recover a failed domain
  * @d: the domain, failed
  *
@@ -241,7 +262,6 @@ static int nooks_recovery_agent(struct nooks_domain *d)
  */
 void nooks_recovery_run(struct nooks_domain *d)
 {
-	unsigned int n, locks;
 	bool restart, live;
 	int ret;
 
@@ -255,10 +275,7 @@ void nooks_recovery_run(struct nooks_domain *d)
 	nooks_recovery_fail_requests(d);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
 				  nooks_recovery_unmask_one, NULL);
-	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
-	n = nooks_objtrack_release_counted(&d->objects, d->released);
-	pr_info("domain %s: released %u objects%s\n", d->name, n,
-		locks ? " (locks its unwound threads held forgotten)" : "");
+	nooks_recovery_release(d, d->released);
 
 	/*
 	 * A module whose init faulted is on its way out already, and its
