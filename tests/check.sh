@@ -82,5 +82,7 @@ for s in tests/e2e/*.sh; do
 	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
 		--ko "$top/nooks.ko" "$s"
 done
+# the control: the same payloads, run natively, do crash the kernel
+tapstep control-native bash tests/control/native.sh
 
 summary

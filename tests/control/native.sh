@@ -24,6 +24,7 @@ for f in null-deref:0 stack-overflow:2 bug:3 gpf:4 div-zero:5 bad-free:6 \
 	cat > "$s" <<SCENARIO
 # testvm-ko: tests/modules/nooks_test_native.ko
 # testvm-timeout: 60
+# testvm-append: oops=panic softlockup_panic=1 watchdog_thresh=1 rcupdate.rcu_cpu_stall_timeout=3
 insmod /nooks/nooks.ko
 insmod /nooks/nooks_test_native.ko fault=${f#*:}
 sleep 2
