@@ -51,7 +51,9 @@ static struct tracepoint *nooks_fault_pf_tp;
  */
 struct nooks_fault_slot {
 	struct nooks_xpc_frame *frame;
-	char report[NOOKS_LAST_FAULT_LEN];
+	const char *type;
+	unsigned long ip;
+	unsigned long address;
 };
 
 static DEFINE_PER_CPU(struct nooks_fault_slot[4], nooks_fault_slots);
@@ -86,16 +88,24 @@ static notrace void nooks_fault_unwind(struct nooks_xpc_frame *f,
 		regs->flags |= X86_EFLAGS_AC;
 }
 
+/* Fail the domain of @f with the report "type symbolized-ip address". */
+static notrace void nooks_fault_report(struct nooks_xpc_frame *f,
+				       const char *type, unsigned long ip,
+				       unsigned long address)
+{
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	snprintf(report, sizeof(report), "%s %pS %#lx", type, (void *)ip,
+		 address);
+	nooks_domain_fail(f->domain, report);
+}
+
 /* Report a fault of the driver code under @f, fail its domain, unwind. */
 static notrace void nooks_fault_contain(struct nooks_xpc_frame *f,
 					struct pt_regs *regs, const char *type,
 					unsigned long address)
 {
-	char report[NOOKS_LAST_FAULT_LEN];
-
-	snprintf(report, sizeof(report), "%s %pS %#lx", type, (void *)regs->ip,
-		 address);
-	nooks_domain_fail(f->domain, report);
+	nooks_fault_report(f, type, regs->ip, address);
 	nooks_fault_unwind(f, regs, address);
 }
 
@@ -115,8 +125,9 @@ notrace void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
 	struct nooks_fault_slot *slot;
 
 	slot = this_cpu_ptr(&nooks_fault_slots[nooks_fault_level(f->context)]);
-	snprintf(slot->report, sizeof(slot->report), "%s %pS %#lx", type,
-		 (void *)regs->ip, address);
+	slot->type = type;
+	slot->ip = regs->ip;
+	slot->address = address;
 	WRITE_ONCE(slot->frame, f);
 	nooks_fault_unwind(f, regs, address);
 }
@@ -133,7 +144,8 @@ notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
 	if (READ_ONCE(slot->frame) != f)
 		return;
 	WRITE_ONCE(slot->frame, NULL);
-	nooks_domain_fail(f->domain, slot->report);
+	/* symbolized here: kallsyms is too slow for an NMI handler */
+	nooks_fault_report(f, slot->type, slot->ip, slot->address);
 }
 
 static notrace void nooks_fault_pf_probe(void *data, unsigned long address,

@@ -95,12 +95,36 @@ static enum hrtimer_restart nooks_hang_tick(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
+/*
+ * An NMI from kernel mode does not return through its pt_regs: the entry
+ * code (arch/x86/entry/entry_64.S, "iret" frame) keeps a copy of the
+ * hardware frame just above them, taken before the handlers ran, and
+ * iretq reads the copy. Rewrite the copy as nooks_hang_check() rewrote
+ * @regs, unless a nested NMI already pointed it at repeat_nmi (which
+ * copies @regs again).
+ */
+static notrace void nooks_hang_nmi_return(struct pt_regs *regs,
+					  unsigned long ip, unsigned long sp)
+{
+	unsigned long *iret = (unsigned long *)(regs + 1);
+
+	if (READ_ONCE(iret[0]) != ip || READ_ONCE(iret[3]) != sp)
+		return;
+	iret[2] = regs->flags;
+	iret[3] = regs->sp;
+	WRITE_ONCE(iret[0], regs->ip);
+}
+
 static notrace int nooks_hang_nmi(unsigned int type, struct pt_regs *regs)
 {
+	unsigned long ip = regs->ip, sp = regs->sp;
+
 	if (!this_cpu_read(nooks_hang_nmi_sent))
 		return NMI_DONE;
 	this_cpu_write(nooks_hang_nmi_sent, false);
 	nooks_hang_check(regs, NMI_OFFSET + HARDIRQ_OFFSET);
+	if (regs->ip != ip)
+		nooks_hang_nmi_return(regs, ip, sp);
 	return NMI_HANDLED;
 }
 

@@ -2,7 +2,7 @@
 # Faults of isolated driver code (page faults, #GP, #DE, BUG(), bad
 # parameters its typed wrappers catch: double free, free of a kernel
 # pointer, free of an ERR_PTR; running off the stack; spinning with
-# preemption off) are contained on the stock kernel:
+# preemption or interrupts off) are contained on the stock kernel:
 # the faulting call returns its failure value (here the module's init:
 # the load fails), the kernel prints a one-line Nooks report and no oops,
 # and keeps running. A BUG() prints nothing of the kernel's own: bind
@@ -19,7 +19,7 @@ check "and unloads" nooksctl unload nooks_test_fault
 for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
 	5:bug:0x0 6:bad-param:0xff[0-9a-f]+ \
 	7:bad-param:0xffffffffc[0-9a-f]+ 8:bad-param:0xfffffffffffffff4 \
-	9:stack-overflow:0xff[0-9a-f]+ 10:hang:0x0; do
+	9:stack-overflow:0xff[0-9a-f]+ 10:hang:0x0 11:hang:0x0; do
 	n=${how%%:*}
 	type=${how#*:}
 	type=${type%%:*}

@@ -278,8 +278,7 @@ check_inject() {
 
 # The fault types every driver is checked with: nooksctl name and the
 # type the kernel reports. Not among them: wild-write (not contained
-# without page tables) and hang-irqoff (its NMI is sent but the hang is
-# not unwound yet: a known gap, see README).
+# without page tables).
 FAULTS="null-deref:page-fault stack-overflow:stack-overflow bug:bug gpf:gpf
 div-zero:divide-error bad-free:bad-param double-free:bad-param hang:hang
-illegal-insn:invalid-opcode"
+illegal-insn:invalid-opcode hang-irqoff:hang"
