@@ -9,7 +9,10 @@
  *  1. failed -> recovering;
  *  2. wait for the threads still inside the driver to leave (they are
  *     blocked in kernel calls and unwind on return), reporting every
- *     NOOKS_RECOVERY_WAIT_MS while they do not;
+ *     NOOKS_RECOVERY_REPORT_MS while they do not; after recover_wait_ms
+ *     give up: the domain is stopped with what its driver held kept
+ *     (freeing it under a thread that may still use it could crash the
+ *     kernel), until the module is unloaded;
  *  3. end with an I/O error every block request the driver had taken
  *     and will never complete (or deleting its disk would wait for them
  *     forever; a shadow driver would requeue them instead), unmask the
@@ -45,7 +48,7 @@
 #include "../core/events.h"
 #include "recovery.h"
 
-#define NOOKS_RECOVERY_WAIT_MS	5000
+#define NOOKS_RECOVERY_REPORT_MS	5000
 
 static char *nooks_agent = "/usr/local/sbin/nooksctl";
 module_param_named(agent, nooks_agent, charp, 0644);
@@ -55,6 +58,10 @@ MODULE_PARM_DESC(agent, "recovery agent run as 'AGENT recover DOMAIN' (empty: no
 static bool nooks_recover = true;
 module_param_named(recover, nooks_recover, bool, 0444);
 MODULE_PARM_DESC(recover, "recover failed domains (0: leave them failed, for tests)");
+
+static unsigned int nooks_recover_wait_ms = 30000;
+module_param_named(recover_wait_ms, nooks_recover_wait_ms, uint, 0644);
+MODULE_PARM_DESC(recover_wait_ms, "how long recovery waits for threads to leave a failed driver before it gives up (ms, 0: forever)");
 
 static struct workqueue_struct *nooks_recovery_wq;
 
@@ -159,15 +166,33 @@ static void nooks_recovery_fail_requests(struct nooks_domain *d)
 			d->name, n);
 }
 
-/* Step 2: the threads still in the driver leave when they next cross. */
-static void nooks_recovery_wait(struct nooks_domain *d)
+/**
+ * nooks_recovery_wait() - wait for the threads in a failed driver to leave
+ * @d: the failed domain
+ * @timeout_ms: how long to wait at most; 0: until they do
+ *
+ * They are blocked in kernel calls made by driver code, and unwind when
+ * they return. A report every NOOKS_RECOVERY_REPORT_MS says how many are
+ * still inside.
+ *
+ * Context: process context; sleeps.
+ * Return: true when none is left inside, false after @timeout_ms.
+ */
+bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms)
 {
 	unsigned long start = jiffies, reported = jiffies;
 	unsigned long inside;
 
 	while ((inside = nooks_domain_inside(d))) {
+		if (timeout_ms && time_after(jiffies, start +
+					     msecs_to_jiffies(timeout_ms))) {
+			pr_err("domain %s: %lu threads still inside after %u ms: stopped, what its driver held is kept until the module is unloaded\n",
+			       d->name, inside,
+			       jiffies_to_msecs(jiffies - start));
+			return false;
+		}
 		if (time_after(jiffies, reported +
-			       msecs_to_jiffies(NOOKS_RECOVERY_WAIT_MS))) {
+			       msecs_to_jiffies(NOOKS_RECOVERY_REPORT_MS))) {
 			pr_warn("domain %s: %lu threads still inside after %u ms: waiting for them to return from the kernel\n",
 				d->name, inside,
 				jiffies_to_msecs(jiffies - start));
@@ -175,7 +200,9 @@ static void nooks_recovery_wait(struct nooks_domain *d)
 		}
 		msleep(20);
 	}
+	return true;
 }
+EXPORT_SYMBOL_NS_GPL(nooks_recovery_wait, NOOKS_INTERNAL);
 
 /* Step 4: policy always, and under the limit of restarts a minute. */
 static bool nooks_recovery_restart_due(struct nooks_domain *d)
@@ -238,20 +265,45 @@ static int nooks_recovery_agent(struct nooks_domain *d)
  * @d: the failed domain
  * @released: if not NULL, counts per type of what was released
  *
- * Newest first. Locks are only forgotten: they belong to the threads the
- * fault unwound, and releasing them from here would be wrong.
+ * First the block requests it took and will never complete end with an
+ * I/O error, and its interrupt lines are unmasked (a line may be
+ * shared); then every object, newest first. Locks are only forgotten:
+ * they belong to the threads the fault unwound, and releasing them from
+ * here would be wrong.
  *
- * Context: process context.
+ * Context: process context, no thread left in the driver.
  */
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 {
 	unsigned int locks, n;
+
+	nooks_recovery_fail_requests(d);
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
+				  nooks_recovery_unmask_one, NULL);
 
 	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
 	n = nooks_objtrack_release_counted(&d->objects, released);
 	if (n || locks)
 		pr_info("domain %s: released %u objects its failed driver held%s\n",
 			d->name, n, locks ? " (locks it held forgotten)" : "");
+}
+
+/* Step 6: live again when the restart bound it, else stopped; tell. */
+static void nooks_recovery_end(struct nooks_domain *d, bool restart)
+{
+	if (nooks_domain_state(d) == NOOKS_STATE_LIVE && restart) {
+		d->recovery_result = NOOKS_RECOVERY_RESTARTED;
+		nooks_domain_count(d, NOOKS_CNT_RECOVERIES);
+	} else {
+		d->recovery_result = NOOKS_RECOVERY_STOPPED;
+		nooks_domain_stop_recovery(d);
+	}
+	d->recovery_ns = ktime_get_mono_fast_ns() - d->fault_ns;
+	pr_info("domain %s: recovery %s in %llu ms\n", d->name,
+		d->recovery_result == NOOKS_RECOVERY_RESTARTED ?
+		"restarted the driver" : "stopped the domain",
+		d->recovery_ns / NSEC_PER_MSEC);
+	nooks_event(d, NOOKS_EVENT_RECOVERY_END);
 }
 
 /**
@@ -271,10 +323,10 @@ void nooks_recovery_run(struct nooks_domain *d)
 	memset(d->released, 0, sizeof(d->released));
 	nooks_event(d, NOOKS_EVENT_RECOVERY_START);
 
-	nooks_recovery_wait(d);
-	nooks_recovery_fail_requests(d);
-	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
-				  nooks_recovery_unmask_one, NULL);
+	if (!nooks_recovery_wait(d, READ_ONCE(nooks_recover_wait_ms))) {
+		nooks_recovery_end(d, false);
+		return;
+	}
 	nooks_recovery_release(d, d->released);
 
 	/*
@@ -289,18 +341,5 @@ void nooks_recovery_run(struct nooks_domain *d)
 		pr_err("domain %s: recovery agent '%s recover %s' failed (%d)%s\n",
 		       d->name, nooks_agent, d->name, ret,
 		       ret == -ENOENT ? ": set nooks.agent to nooksctl's path" : "");
-
-	if (nooks_domain_state(d) == NOOKS_STATE_LIVE && restart) {
-		d->recovery_result = NOOKS_RECOVERY_RESTARTED;
-		nooks_domain_count(d, NOOKS_CNT_RECOVERIES);
-	} else {
-		d->recovery_result = NOOKS_RECOVERY_STOPPED;
-		nooks_domain_stop_recovery(d);
-	}
-	d->recovery_ns = ktime_get_mono_fast_ns() - d->fault_ns;
-	pr_info("domain %s: recovery %s in %llu ms\n", d->name,
-		d->recovery_result == NOOKS_RECOVERY_RESTARTED ?
-		"restarted the driver" : "stopped the domain",
-		d->recovery_ns / NSEC_PER_MSEC);
-	nooks_event(d, NOOKS_EVENT_RECOVERY_END);
+	nooks_recovery_end(d, restart);
 }

@@ -14,6 +14,7 @@ int nooks_recovery_init(void);
 void nooks_recovery_uninit(void);
 bool nooks_recovery_queue(struct work_struct *work);
 void nooks_recovery_mask_irqs(struct nooks_domain *d);
+bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms);
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released);
 void nooks_recovery_run(struct nooks_domain *d);
 

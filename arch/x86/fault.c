@@ -40,6 +40,7 @@
 #include <asm/trapnr.h>
 
 #include "../../core/domain.h"
+#include "../../domains/inject.h"
 #include "../../domains/xpc.h"
 #include "fault.h"
 
@@ -88,15 +89,22 @@ static notrace void nooks_fault_unwind(struct nooks_xpc_frame *f,
 		regs->flags |= X86_EFLAGS_AC;
 }
 
-/* Fail the domain of @f with the report "type symbolized-ip address". */
+/*
+ * Fail the domain of @f with the report "type symbolized-ip address",
+ * and for an injected fault, the driver function it ran in place of.
+ */
 static notrace void nooks_fault_report(struct nooks_xpc_frame *f,
 				       const char *type, unsigned long ip,
 				       unsigned long address)
 {
 	char report[NOOKS_LAST_FAULT_LEN];
+	int n;
 
-	snprintf(report, sizeof(report), "%s %pS %#lx", type, (void *)ip,
-		 address);
+	n = snprintf(report, sizeof(report), "%s %pS %#lx", type, (void *)ip,
+		     address);
+	if (nooks_inject_payload_ip(ip) && n < sizeof(report))
+		snprintf(report + n, sizeof(report) - n, " injected in %ps",
+			 (void *)f->desc->target);
 	nooks_domain_fail(f->domain, report);
 }
 

@@ -8,6 +8,7 @@
 #include <linux/string.h>
 
 #include "../../core/domain.h"
+#include "../../recovery/recovery.h"
 
 MODULE_IMPORT_NS(NOOKS_INTERNAL);
 
@@ -235,6 +236,29 @@ static void nooks_test_counters(struct kunit *test)
 	nooks_test_destroy(test, d);
 }
 
+/*
+ * Recovery waits for the threads inside (crossings in, not yet left) and
+ * gives up after its bound rather than release under a stuck thread.
+ */
+static void nooks_test_recovery_wait(struct kunit *test)
+{
+	struct nooks_domain *d = nooks_test_create(test, "kunit_wait");
+	unsigned long start;
+
+	KUNIT_EXPECT_EQ(test, nooks_domain_inside(d), 0UL);
+	KUNIT_EXPECT_TRUE(test, nooks_recovery_wait(d, 100));
+	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
+	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
+	nooks_domain_count(d, NOOKS_CNT_LEAVES);
+	KUNIT_EXPECT_EQ(test, nooks_domain_inside(d), 1UL);
+	start = jiffies;
+	KUNIT_EXPECT_FALSE(test, nooks_recovery_wait(d, 100));
+	KUNIT_EXPECT_GE(test, jiffies_to_msecs(jiffies - start), 100U);
+	nooks_domain_count(d, NOOKS_CNT_LEAVES);
+	KUNIT_EXPECT_TRUE(test, nooks_recovery_wait(d, 100));
+	nooks_test_destroy(test, d);
+}
+
 static void nooks_test_fault_note(struct kunit *test)
 {
 	struct nooks_domain *d = nooks_test_create(test, "kunit_fault");
@@ -259,6 +283,7 @@ static struct kunit_case nooks_domain_test_cases[] = {
 	KUNIT_CASE_PARAM(nooks_test_state_moves, nooks_move_gen_params),
 	KUNIT_CASE(nooks_test_counters),
 	KUNIT_CASE(nooks_test_fault_note),
+	KUNIT_CASE(nooks_test_recovery_wait),
 	{}
 };
 

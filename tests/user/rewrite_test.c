@@ -62,9 +62,14 @@ static bool fake_proto(void *ctx, const char *name, bool driver_fn,
 	out->found = true;
 	out->is_func = true;
 	if (driver_fn) {
-		if (strcmp(name, "init_module"))
+		if (!strcmp(name, "init_module"))
+			out->ret_class = NOOKS_RET_INT;
+		else if (!strcmp(name, "null_queue_rq"))
+			out->ret_class = NOOKS_RET_BLK_STATUS;
+		else if (!strcmp(name, "e1000_intr"))
+			out->ret_class = NOOKS_RET_ZERO;
+		else
 			return false;
-		out->ret_class = NOOKS_RET_INT;
 		return true;
 	}
 	if (!strcmp(name, "jiffies")) {
@@ -854,7 +859,7 @@ static void check_stub_desc_fields(const char *mod, const struct view *out,
 	const unsigned char *m = sec_data(out, ms), *d;
 	size_t i = out->syms[s].st_value / NOOKS_STUB_SIZE;
 
-	if (!s)
+	if (!ok(s, "%s: has a stub %s", mod, stub))
 		return;
 	d = m + le32(m + 20) + i * 24;
 	ok(le32(d + 12) == ret_class && le32(d + 16) == slots,
@@ -968,7 +973,14 @@ static void test_module(const char *dir, const struct module_expect *x)
 				       NOOKS_RET_UNKNOWN, NOOKS_MAX_STACK_SLOTS);
 		check_stub_desc_fields("e1000", &out, NOOKS_ENTRY_PREFIX "init_module",
 				       NOOKS_RET_INT, 0);
+		check_stub_desc_fields("e1000", &out, NOOKS_ENTRY_PREFIX "e1000_intr",
+				       NOOKS_RET_ZERO, 0);
 	}
+	if (!strcmp(x->name, "null_blk"))
+		/* not clamped to "unknown" (0, BLK_STS_OK: a lost request) */
+		check_stub_desc_fields("null_blk", &out,
+				       NOOKS_ENTRY_PREFIX "null_queue_rq",
+				       NOOKS_RET_BLK_STATUS, 0);
 	view_close(&out);
 	view_close(&in);
 

@@ -925,7 +925,7 @@ static void gate_proto(struct rw *rw, struct gate *g, struct import *k)
 		p->stack_slots = NOOKS_MAX_STACK_SLOTS;
 		p->ret_class = NOOKS_RET_UNKNOWN;
 	}
-	if (p->ret_class > NOOKS_RET_UNKNOWN)
+	if (p->ret_class >= __NOOKS_RET_MAX)
 		p->ret_class = NOOKS_RET_UNKNOWN;
 	if (p->stack_slots > NOOKS_MAX_STACK_SLOTS) {
 		/* The gate would drop arguments: say so, copy what it can. */
