@@ -39,6 +39,7 @@ check_match "a double free is named as such" \
 check_match "an ERR_PTR is named as such" "kfree: ERR_PTR as memory" \
 	"$(dmesg | grep 'bad-param' | tail -n 1)"
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:'"
+check_not_died
 check "the kernel still loads modules" nooksctl load $M
 check "and unloads them" nooksctl unload nooks_test_fault
 check "rmmod nooks" rmmod nooks

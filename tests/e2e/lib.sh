@@ -232,6 +232,16 @@ check_sentinel() {
 	sleep 1
 	b=$(cat /tmp/sentinel)
 	check "sentinel process still counts ($a -> $b)" [ "$b" -gt "$a" ]
+	check_not_died
+}
+
+# check_not_died: the kernel never died (TAINT_DIE, 'D') nor warned
+# (TAINT_WARN, 'W'): contained faults print no oops and no WARN
+check_not_died() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	check "kernel not tainted by an oops or a WARN (tainted=$t)" \
+		[ $((t & (128 | 512))) = 0 ]
 }
 
 # wait_domain DOMAIN FILE VALUE SECONDS: until sysfs FILE reads VALUE

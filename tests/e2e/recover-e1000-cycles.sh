@@ -59,5 +59,6 @@ check "MemAvailable fell by at most 4096 kB ($avail0 -> $avail1)" \
 ifc=$(nic_up e1000)
 check "the last instance passes traffic ($ifc)" ping -c 2 -W 3 10.0.2.2
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
+check_not_died
 check "nooksctl unload e1000" nooksctl unload e1000
 check "rmmod nooks" rmmod nooks
