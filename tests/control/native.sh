@@ -4,8 +4,10 @@
 # The control of the containment tests: each fault payload nooksctl
 # inject has (but wild-write, which does not crash anything), run natively
 # in a fresh VM (tests/modules/nooks_test_native.ko), must crash or wedge
-# the stock kernel: an Oops, a BUG, a panic, a soft lockup or an RCU
-# stall on the console. Were it not so, the recovery scenarios (where the
+# the stock kernel: an Oops, a BUG, a WARNING (bad-free of a module
+# address may end in a WARN rather than an oops, depending on the layout;
+# panic_on_warn makes it fatal, as fleets that treat a WARN as a crash
+# do), a panic, a soft lockup or an RCU stall on the console. Were it not so, the recovery scenarios (where the
 # same payloads run isolated and the console stays clean) would show
 # nothing. One VM per payload; TAP on stdout.
 set -uo pipefail
@@ -14,7 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/control
 mkdir -p "$out"
 n=0
-crash='Oops|BUG:|kernel BUG|Kernel panic|soft lockup|rcu_preempt (self-)?detected stall'
+crash='Oops|BUG:|kernel BUG|WARNING:|Kernel panic|soft lockup|rcu_preempt (self-)?detected stall'
 
 # name:enum nooks_fault value
 for f in null-deref:0 stack-overflow:2 bug:3 gpf:4 div-zero:5 bad-free:6 \
@@ -24,7 +26,7 @@ for f in null-deref:0 stack-overflow:2 bug:3 gpf:4 div-zero:5 bad-free:6 \
 	cat > "$s" <<SCENARIO
 # testvm-ko: tests/modules/nooks_test_native.ko
 # testvm-timeout: 60
-# testvm-append: oops=panic softlockup_panic=1 watchdog_thresh=1 rcupdate.rcu_cpu_stall_timeout=3
+# testvm-append: oops=panic panic_on_warn=1 softlockup_panic=1 watchdog_thresh=1 rcupdate.rcu_cpu_stall_timeout=3
 insmod /nooks/nooks.ko
 insmod /nooks/nooks_test_native.ko fault=${f#*:}
 sleep 2

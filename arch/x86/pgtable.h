@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Domain page tables: the kernel's mappings, read-only, with private
+ * copies of the tables along the paths to what a domain may write.
+ */
+#ifndef _NOOKS_ARCH_X86_PGTABLE_H
+#define _NOOKS_ARCH_X86_PGTABLE_H
+
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+/**
+ * struct nooks_pgtable - one domain's page table
+ * @top: the top-level table (PGD; P4Ds folded with 4 levels), order 1
+ *	so that CR3 bit 12 (PTI's user table) stays clear
+ * @levels: 4 or 5, the kernel's paging depth
+ * @pages: table pages owned, @top's two included (lock)
+ * @lock: see below
+ */
+struct nooks_pgtable {
+	unsigned long *top;
+	unsigned int levels;
+	unsigned int pages;
+	spinlock_t lock;	/* the private tables, @pages */
+};
+
+/**
+ * struct nooks_pgtable_walk - what a table says about one address
+ * @present: mapped
+ * @rw: writable by the kernel (RW at every level)
+ * @nx: not executable (NX at some level)
+ * @level: the level of the leaf: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB)
+ * @phys: the physical address it maps to
+ */
+struct nooks_pgtable_walk {
+	bool present, rw, nx;
+	unsigned int level;
+	phys_addr_t phys;
+};
+
+int nooks_pgtable_init(struct nooks_pgtable *pt);
+void nooks_pgtable_uninit(struct nooks_pgtable *pt);
+int nooks_pgtable_grant(struct nooks_pgtable *pt, unsigned long start,
+			unsigned long size);
+int nooks_pgtable_revoke(struct nooks_pgtable *pt, unsigned long start,
+			 unsigned long size);
+void nooks_pgtable_lookup(const struct nooks_pgtable *pt, unsigned long addr,
+			  struct nooks_pgtable_walk *w);
+
+#endif /* _NOOKS_ARCH_X86_PGTABLE_H */

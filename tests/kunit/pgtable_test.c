@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for domain page tables (arch/x86/pgtable.c): each walks the
+ * domain's table and the kernel's for the same addresses and compares
+ * present, physical address, RW, NX and the leaf level. Run at the
+ * paging depth the guest boots with (tests/kunit/run.sh boots it with 5
+ * levels and with no5lvl).
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "../../arch/x86/pgtable.h"
+
+MODULE_IMPORT_NS(NOOKS_INTERNAL);
+
+static DEFINE_PER_CPU(unsigned long, nooks_test_pt_percpu);
+static unsigned long nooks_test_pt_data;
+
+static bool nooks_test_in_image(unsigned long addr)
+{
+	return addr >= __START_KERNEL_map &&
+	       addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE;
+}
+
+static void nooks_test_pt_setup(struct kunit *test, struct nooks_pgtable *pt)
+{
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_init(pt), 0);
+	KUNIT_EXPECT_EQ(test, pt->levels, pgtable_l5_enabled() ? 5U : 4U);
+}
+
+static void nooks_test_pt_teardown(struct kunit *test, struct nooks_pgtable *pt)
+{
+	nooks_pgtable_uninit(pt);
+	KUNIT_EXPECT_EQ_MSG(test, pt->pages, 0U, "table pages not freed");
+	KUNIT_EXPECT_NULL(test, pt->top);
+}
+
+/*
+ * @addr in the domain as in the kernel, but writable only if @rw (and the
+ * kernel's is), not executable in the kernel image.
+ */
+static void nooks_test_pt_expect(struct kunit *test,
+				 const struct nooks_pgtable *pt,
+				 unsigned long addr, bool rw, const char *what)
+{
+	struct nooks_pgtable_walk k, d;
+
+	nooks_pgtable_lookup(NULL, addr, &k);
+	nooks_pgtable_lookup(pt, addr, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, k.present, "%s %#lx: the kernel maps it",
+			      what, addr);
+	KUNIT_EXPECT_EQ_MSG(test, d.present, k.present, "%s %#lx: present",
+			    what, addr);
+	KUNIT_EXPECT_EQ_MSG(test, d.phys, k.phys, "%s %#lx: same page", what,
+			    addr);
+	KUNIT_EXPECT_EQ_MSG(test, d.rw, rw && k.rw, "%s %#lx: writable", what,
+			    addr);
+	KUNIT_EXPECT_EQ_MSG(test, d.nx, k.nx || nooks_test_in_image(addr),
+			    "%s %#lx: not executable", what, addr);
+}
+
+/* A fresh domain table: the kernel, read-only, its image not executable. */
+static void nooks_test_pt_kernel_ro(struct kunit *test)
+{
+	struct nooks_pgtable pt;
+	struct nooks_pgtable_walk k;
+	void *heap = kunit_kmalloc(test, 64, GFP_KERNEL);
+	void *vm = vmalloc(PAGE_SIZE);
+	unsigned long text = (unsigned long)&kfree;
+
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	nooks_test_pt_setup(test, &pt);
+	/* top, and one table per level between it and the image's 1 GiB */
+	KUNIT_EXPECT_EQ(test, pt.pages, 2 + pt.levels - 2);
+
+	nooks_pgtable_lookup(NULL, (unsigned long)heap, &k);
+	KUNIT_EXPECT_TRUE_MSG(test, k.rw, "the kernel may write its heap");
+	nooks_pgtable_lookup(NULL, text, &k);
+	KUNIT_EXPECT_FALSE_MSG(test, k.nx, "the kernel may run its text");
+
+	nooks_test_pt_expect(test, &pt, (unsigned long)heap, false, "kmalloc");
+	nooks_test_pt_expect(test, &pt, (unsigned long)vm, false, "vmalloc");
+	nooks_test_pt_expect(test, &pt, text, false, "kernel text");
+	nooks_test_pt_expect(test, &pt, (unsigned long)&jiffies, false,
+			     "kernel data");
+	nooks_test_pt_expect(test, &pt, (unsigned long)&nooks_test_pt_data,
+			     false, "module data");
+	nooks_test_pt_expect(test, &pt,
+			     (unsigned long)raw_cpu_ptr(&nooks_test_pt_percpu),
+			     false, "per-CPU");
+	nooks_test_pt_expect(test, &pt, (unsigned long)nooks_test_pt_expect,
+			     false, "module text");
+	nooks_test_pt_teardown(test, &pt);
+	vfree(vm);
+}
+
+/* Granting one page of a huge direct-map page splits it, and no more. */
+static void nooks_test_pt_grant_split(struct kunit *test)
+{
+	struct page *pages = alloc_pages(GFP_KERNEL, 2);
+	struct nooks_pgtable_walk k, d;
+	struct nooks_pgtable pt;
+	unsigned long a, before;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	a = (unsigned long)page_address(pages);
+	nooks_test_pt_setup(test, &pt);
+	before = pt.pages;
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_grant(&pt, a + PAGE_SIZE,
+						  PAGE_SIZE), 0);
+	for (i = 0; i < 4; i++)
+		nooks_test_pt_expect(test, &pt, a + i * PAGE_SIZE, i == 1,
+				     "granted page 1 of 4");
+	nooks_pgtable_lookup(NULL, a, &k);
+	nooks_pgtable_lookup(&pt, a + PAGE_SIZE, &d);
+	KUNIT_EXPECT_EQ(test, d.level, 1U);
+	/* one private table per level from the top to the 4 KiB leaves */
+	KUNIT_EXPECT_EQ_MSG(test, pt.pages - before, pt.levels - 1,
+			    "kernel leaf level %u", k.level);
+
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_revoke(&pt, a + PAGE_SIZE,
+						   PAGE_SIZE), 0);
+	for (i = 0; i < 4; i++)
+		nooks_test_pt_expect(test, &pt, a + i * PAGE_SIZE, false,
+				     "revoked");
+	/* again: the private copies are reused */
+	before = pt.pages;
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, a, 4 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, pt.pages, before);
+	for (i = 0; i < 4; i++)
+		nooks_test_pt_expect(test, &pt, a + i * PAGE_SIZE, true,
+				     "granted 4 of 4");
+	nooks_test_pt_teardown(test, &pt);
+	__free_pages(pages, 2);
+}
+
+/* vmalloc space: 4 KiB pages under tables of its own. */
+static void nooks_test_pt_grant_vmalloc(struct kunit *test)
+{
+	char *vm = vmalloc(3 * PAGE_SIZE);
+	struct nooks_pgtable pt;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_grant(&pt, (unsigned long)vm +
+						  PAGE_SIZE, PAGE_SIZE), 0);
+	for (i = 0; i < 3; i++)
+		nooks_test_pt_expect(test, &pt, (unsigned long)vm + i * PAGE_SIZE,
+				     i == 1, "vmalloc page 1 of 3 granted");
+	nooks_test_pt_teardown(test, &pt);
+	vfree(vm);
+}
+
+/*
+ * A grant that covers a whole entry's span is made at that entry: 2 MiB
+ * of the direct map needs no 4 KiB table.
+ */
+static void nooks_test_pt_grant_whole(struct kunit *test)
+{
+	void *heap = kunit_kmalloc(test, 64, GFP_KERNEL);
+	struct nooks_pgtable_walk k, d;
+	struct nooks_pgtable pt;
+	unsigned long a, off;
+
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	a = ALIGN_DOWN((unsigned long)heap, PMD_SIZE);
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_grant(&pt, a, PMD_SIZE), 0);
+	nooks_pgtable_lookup(NULL, (unsigned long)heap, &k);
+	nooks_pgtable_lookup(&pt, (unsigned long)heap, &d);
+	KUNIT_EXPECT_EQ(test, d.level, min(k.level, 2U));
+	for (off = 0; off < PMD_SIZE; off += 97 * PAGE_SIZE)
+		nooks_test_pt_expect(test, &pt, a + off, true, "2 MiB granted");
+	nooks_test_pt_expect(test, &pt, a + PMD_SIZE, false, "next 2 MiB");
+	nooks_test_pt_expect(test, &pt, a - PAGE_SIZE, false, "previous 2 MiB");
+	nooks_test_pt_teardown(test, &pt);
+}
+
+/* Bad ranges are refused; the kernel's read-only pages stay read-only. */
+static void nooks_test_pt_bad_ranges(struct kunit *test)
+{
+	unsigned long text = (unsigned long)&kfree & PAGE_MASK;
+	struct nooks_pgtable pt;
+
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, text + 1, PAGE_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, text, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, text, 100), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, PAGE_SIZE, PAGE_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, -PAGE_SIZE,
+						  2 * PAGE_SIZE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_revoke(&pt, text + 1, PAGE_SIZE),
+			-EINVAL);
+	/* kernel text: granted, yet read-only, as the kernel maps it */
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, text, PAGE_SIZE), 0);
+	nooks_test_pt_expect(test, &pt, text, true, "granted kernel text");
+	nooks_test_pt_teardown(test, &pt);
+}
+
+static struct kunit_case nooks_pgtable_test_cases[] = {
+	KUNIT_CASE(nooks_test_pt_kernel_ro),
+	KUNIT_CASE(nooks_test_pt_grant_split),
+	KUNIT_CASE(nooks_test_pt_grant_vmalloc),
+	KUNIT_CASE(nooks_test_pt_grant_whole),
+	KUNIT_CASE(nooks_test_pt_bad_ranges),
+	{}
+};
+
+static struct kunit_suite nooks_pgtable_test_suite = {
+	.name = "nooks_pgtable",
+	.test_cases = nooks_pgtable_test_cases,
+};
+
+kunit_test_suite(nooks_pgtable_test_suite);
