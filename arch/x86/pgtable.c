@@ -29,6 +29,7 @@
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
 
+#include "arch.h"
 #include "pgtable.h"
 
 #define NOOKS_PT_KRW		BIT_ULL(52)	/* the kernel's entry had RW */
@@ -206,14 +207,24 @@ static int nooks_pt_range(struct nooks_pgtable *pt, unsigned long start,
 }
 
 static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
-			  unsigned int level)
+			  unsigned int level);
+
+/* Free the private tables below entries [@from, 512) of @table. */
+static void nooks_pt_free_below(struct nooks_pgtable *pt, unsigned long *table,
+				unsigned int level, int from)
 {
 	int i;
 
-	for (i = 0; level > 1 && i < NOOKS_PT_ENTRIES; i++)
+	for (i = from; level > 1 && i < NOOKS_PT_ENTRIES; i++)
 		if ((table[i] & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
 		    (_PAGE_PRESENT | NOOKS_PT_PRIV))
 			nooks_pt_free(pt, nooks_pt_table(table[i]), level - 1);
+}
+
+static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
+			  unsigned int level)
+{
+	nooks_pt_free_below(pt, table, level, 0);
 	free_page((unsigned long)table);
 	pt->pages--;
 }
@@ -234,7 +245,7 @@ int nooks_pgtable_init(struct nooks_pgtable *pt)
 	int i, ret;
 
 	spin_lock_init(&pt->lock);
-	pt->levels = pgtable_l5_enabled() ? 5 : 4;
+	pt->levels = nooks_arch_info()->paging_levels;
 	pt->top = (unsigned long *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, 1);
 	if (!pt->top)
 		return -ENOMEM;
@@ -255,15 +266,9 @@ EXPORT_SYMBOL_NS_GPL(nooks_pgtable_init, NOOKS_INTERNAL);
  */
 void nooks_pgtable_uninit(struct nooks_pgtable *pt)
 {
-	int i;
-
 	if (!pt->top)
 		return;
-	for (i = NOOKS_PT_KERNEL_HALF; i < NOOKS_PT_ENTRIES; i++)
-		if ((pt->top[i] & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
-		    (_PAGE_PRESENT | NOOKS_PT_PRIV))
-			nooks_pt_free(pt, nooks_pt_table(pt->top[i]),
-				      pt->levels - 1);
+	nooks_pt_free_below(pt, pt->top, pt->levels, NOOKS_PT_KERNEL_HALF);
 	free_pages((unsigned long)pt->top, 1);
 	pt->pages -= 2;
 	WARN_ON_ONCE(pt->pages);
@@ -326,7 +331,7 @@ void nooks_pgtable_lookup(const struct nooks_pgtable *pt, unsigned long addr,
 			  struct nooks_pgtable_walk *w)
 {
 	unsigned long *table = pt ? pt->top : __va(read_cr3_pa());
-	unsigned int level = pt ? pt->levels : (pgtable_l5_enabled() ? 5 : 4);
+	unsigned int level = pt ? pt->levels : nooks_arch_info()->paging_levels;
 
 	memset(w, 0, sizeof(*w));
 	w->rw = true;
