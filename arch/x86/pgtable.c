@@ -10,13 +10,16 @@
  * granted at that entry, sharing the kernel's tables below. The kernel
  * image (text, data, bss: 1 GiB at __START_KERNEL_map) is not executable.
  *
- * Bits the hardware ignores (52 and 53) remember, in our entries, the
- * kernel's RW bit and that the entry points to a private table. An entry
- * that points to a private table is writable and executable: the entries
- * of the table decide.
+ * Bits the hardware ignores (52 to 54) remember, in our entries, the
+ * kernel's RW bit, that the entry points to a private table, and that the
+ * kernel's entry was executable. An entry that points to a private table
+ * is writable and executable: the entries of the table decide. No entry
+ * of ours is global: a CR3 write drops them from the TLB.
  *
- * Not yet done here: switching to these tables (the gates), resynching a
- * private copy when the kernel changes its own tables below it.
+ * Grants are counted per page (an xarray), so that objects sharing a page
+ * each hold it writable, and so that a private copy the kernel changed
+ * below (nooks_pgtable_resync()) can be made again with the grants and
+ * the code allowed to run in the domain (nooks_pgtable_allow_exec()).
  */
 #include <linux/bits.h>
 #include <linux/gfp.h>
@@ -34,6 +37,8 @@
 
 #define NOOKS_PT_KRW		BIT_ULL(52)	/* the kernel's entry had RW */
 #define NOOKS_PT_PRIV		BIT_ULL(53)	/* points to a private table */
+#define NOOKS_PT_KX		BIT_ULL(54)	/* the kernel's entry had no NX */
+#define NOOKS_PT_OURS		(NOOKS_PT_KRW | NOOKS_PT_PRIV | NOOKS_PT_KX)
 #define NOOKS_PT_ENTRIES	512
 #define NOOKS_PT_KERNEL_HALF	256		/* first kernel top entry */
 
@@ -41,6 +46,7 @@ enum nooks_pt_op {
 	NOOKS_PT_GRANT,
 	NOOKS_PT_REVOKE,
 	NOOKS_PT_NOEXEC,
+	NOOKS_PT_EXEC,
 };
 
 static unsigned int nooks_pt_shift(unsigned int level)
@@ -68,11 +74,14 @@ static bool nooks_pt_leaf(unsigned long e, unsigned int level)
 static unsigned long nooks_pt_copy(unsigned long e, bool writable,
 				   unsigned long nx)
 {
-	e &= ~(NOOKS_PT_KRW | NOOKS_PT_PRIV);
+	e &= ~NOOKS_PT_OURS;
 	if (!(e & _PAGE_PRESENT))
 		return e;
 	if (e & _PAGE_RW)
 		e |= NOOKS_PT_KRW;
+	if (!(e & _PAGE_NX))
+		e |= NOOKS_PT_KX;
+	e &= ~_PAGE_GLOBAL;
 	if (!writable)
 		e &= ~_PAGE_RW;
 	return e | nx;
@@ -87,6 +96,8 @@ static unsigned long nooks_pt_op_entry(unsigned long e, enum nooks_pt_op op)
 		return e & ~_PAGE_RW;
 	case NOOKS_PT_NOEXEC:
 		return e | (_PAGE_NX & __supported_pte_mask);
+	case NOOKS_PT_EXEC:
+		return e & NOOKS_PT_KX ? e & ~_PAGE_NX : e;
 	}
 	return e;
 }
@@ -190,24 +201,30 @@ static int nooks_pt_apply(struct nooks_pgtable *pt, unsigned long *table,
 	}
 }
 
-static int nooks_pt_range(struct nooks_pgtable *pt, unsigned long start,
-			  unsigned long size, enum nooks_pt_op op)
+static bool nooks_pt_range_ok(unsigned long start, unsigned long size)
 {
-	unsigned long flags;
-	int ret;
+	return size && PAGE_ALIGNED(start) && PAGE_ALIGNED(size) &&
+	       start >= TASK_SIZE_MAX && start + size - 1 >= start;
+}
 
-	if (!size || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(size) ||
-	    start < TASK_SIZE_MAX || start + size - 1 < start)
-		return -EINVAL;
-	spin_lock_irqsave(&pt->lock, flags);
-	ret = nooks_pt_apply(pt, pt->top, pt->levels, start, start + size - 1,
-			     op);
-	spin_unlock_irqrestore(&pt->lock, flags);
-	return ret;
+/* Apply @op to the pages [@first, @last]. Lock held. */
+static int nooks_pt_pages(struct nooks_pgtable *pt, unsigned long first,
+			  unsigned long last, enum nooks_pt_op op)
+{
+	return nooks_pt_apply(pt, pt->top, pt->levels, first << PAGE_SHIFT,
+			      (last << PAGE_SHIFT) + PAGE_SIZE - 1, op);
+}
+
+/* The only place the domain adds NX to an entry the kernel may run. */
+static bool nooks_pt_in_image(unsigned long addr)
+{
+	return addr >= __START_KERNEL_map &&
+	       addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE;
 }
 
 static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
 			  unsigned int level);
+static bool nooks_pt_resync(struct nooks_pgtable *pt, unsigned long addr);
 
 /* Free the private tables below entries [@from, 512) of @table. */
 static void nooks_pt_free_below(struct nooks_pgtable *pt, unsigned long *table,
@@ -229,6 +246,23 @@ static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
 	pt->pages--;
 }
 
+/*
+ * A private table no entry points to any more, which a CPU running in the
+ * domain may still be walking until its next CR3 write: freed with the
+ * domain.
+ */
+static void nooks_pt_retire(struct nooks_pgtable *pt, unsigned long *table,
+			    unsigned int level)
+{
+	int i;
+
+	for (i = 0; level > 1 && i < NOOKS_PT_ENTRIES; i++)
+		if ((table[i] & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
+		    (_PAGE_PRESENT | NOOKS_PT_PRIV))
+			nooks_pt_retire(pt, nooks_pt_table(table[i]), level - 1);
+	list_add(&virt_to_page(table)->lru, &pt->retired);
+}
+
 /**
  * nooks_pgtable_init() - a domain page table: the kernel, read-only
  * @pt: the table to set up
@@ -241,10 +275,13 @@ static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
  */
 int nooks_pgtable_init(struct nooks_pgtable *pt)
 {
-	unsigned long *kernel = __va(read_cr3_pa());
+	unsigned long *kernel = __va(read_cr3_pa()), flags;
 	int i, ret;
 
 	spin_lock_init(&pt->lock);
+	xa_init(&pt->grants);
+	xa_init(&pt->exec);
+	INIT_LIST_HEAD(&pt->retired);
 	pt->levels = nooks_arch_info()->paging_levels;
 	pt->top = (unsigned long *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, 1);
 	if (!pt->top)
@@ -252,8 +289,11 @@ int nooks_pgtable_init(struct nooks_pgtable *pt)
 	pt->pages = 2;
 	for (i = NOOKS_PT_KERNEL_HALF; i < NOOKS_PT_ENTRIES; i++)
 		pt->top[i] = nooks_pt_copy(READ_ONCE(kernel[i]), false, 0);
-	ret = nooks_pt_range(pt, __START_KERNEL_map, KERNEL_IMAGE_SIZE,
+	spin_lock_irqsave(&pt->lock, flags);
+	ret = nooks_pt_apply(pt, pt->top, pt->levels, __START_KERNEL_map,
+			     __START_KERNEL_map + KERNEL_IMAGE_SIZE - 1,
 			     NOOKS_PT_NOEXEC);
+	spin_unlock_irqrestore(&pt->lock, flags);
 	if (ret)
 		nooks_pgtable_uninit(pt);
 	return ret;
@@ -266,15 +306,76 @@ EXPORT_SYMBOL_NS_GPL(nooks_pgtable_init, NOOKS_INTERNAL);
  */
 void nooks_pgtable_uninit(struct nooks_pgtable *pt)
 {
+	struct page *page, *next;
+
 	if (!pt->top)
 		return;
 	nooks_pt_free_below(pt, pt->top, pt->levels, NOOKS_PT_KERNEL_HALF);
 	free_pages((unsigned long)pt->top, 1);
 	pt->pages -= 2;
+	list_for_each_entry_safe(page, next, &pt->retired, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		pt->pages--;
+	}
 	WARN_ON_ONCE(pt->pages);
+	xa_destroy(&pt->grants);
+	xa_destroy(&pt->exec);
 	pt->top = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_pgtable_uninit, NOOKS_INTERNAL);
+
+/*
+ * Add @delta (+1 or -1) to the grant count of each page of the range,
+ * and apply @op to the runs of pages whose count left or reached zero.
+ * Lock held.
+ */
+static int nooks_pt_count(struct nooks_pgtable *pt, unsigned long start,
+			  unsigned long size, int delta, enum nooks_pt_op op)
+{
+	unsigned long first = start >> PAGE_SHIFT;
+	unsigned long last = first + (size >> PAGE_SHIFT) - 1;
+	unsigned long idx, run = ULONG_MAX;
+	int ret = 0;
+
+	xa_lock(&pt->grants);
+	for (idx = first; ; idx++) {
+		bool edge = false;
+
+		if (idx <= last) {
+			unsigned long n = xa_to_value(xa_load(&pt->grants, idx) ?:
+						      xa_mk_value(0));
+			void *old;
+
+			if (delta < 0 && !n)
+				goto flush;	/* not granted: nothing to undo */
+			n += delta;
+			old = __xa_store(&pt->grants, idx,
+					 n ? xa_mk_value(n) : NULL, GFP_ATOMIC);
+			if (xa_is_err(old)) {
+				ret = xa_err(old);
+				goto flush;
+			}
+			edge = delta > 0 ? n == 1 : n == 0;
+		}
+		if (edge) {
+			if (run == ULONG_MAX)
+				run = idx;
+			continue;
+		}
+flush:
+		if (run != ULONG_MAX) {
+			int err = nooks_pt_pages(pt, run, idx - 1, op);
+
+			ret = ret ?: err;
+			run = ULONG_MAX;
+		}
+		if (idx >= last || ret)
+			break;
+	}
+	xa_unlock(&pt->grants);
+	return ret;
+}
 
 /**
  * nooks_pgtable_grant() - let a domain write a range the kernel may write
@@ -282,7 +383,9 @@ EXPORT_SYMBOL_NS_GPL(nooks_pgtable_uninit, NOOKS_INTERNAL);
  * @start: first byte, page-aligned, a kernel address
  * @size: bytes, page-aligned, not 0
  *
- * Pages the kernel maps read-only stay so; unmapped pages stay unmapped.
+ * Counted per page: a page stays writable until each of its grants is
+ * revoked. Pages the kernel maps read-only stay so; unmapped pages stay
+ * unmapped.
  *
  * Context: any; allocates with GFP_ATOMIC.
  * Return: 0, -EINVAL for a bad range, -ENOMEM (part may be granted).
@@ -290,36 +393,199 @@ EXPORT_SYMBOL_NS_GPL(nooks_pgtable_uninit, NOOKS_INTERNAL);
 int nooks_pgtable_grant(struct nooks_pgtable *pt, unsigned long start,
 			unsigned long size)
 {
-	return nooks_pt_range(pt, start, size, NOOKS_PT_GRANT);
+	unsigned long flags;
+	int ret;
+
+	unsigned long a;
+
+	if (!nooks_pt_range_ok(start, size))
+		return -EINVAL;
+	spin_lock_irqsave(&pt->lock, flags);
+	/*
+	 * A private copy may still map an address the kernel has since
+	 * mapped again elsewhere (vmalloc reuses addresses): copy the
+	 * kernel's mapping of each page before making it writable.
+	 */
+	for (a = start; a < start + size; a += PAGE_SIZE)
+		nooks_pt_resync(pt, a);
+	ret = nooks_pt_count(pt, start, size, 1, NOOKS_PT_GRANT);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_pgtable_grant, NOOKS_INTERNAL);
 
-static void nooks_pt_flush_local(void *unused)
-{
-	__flush_tlb_all();
-}
-
 /**
- * nooks_pgtable_revoke() - make a range read-only in a domain again
+ * nooks_pgtable_revoke() - take back one grant of a range
  * @pt: the domain's table
  * @start: first byte, page-aligned, a kernel address
  * @size: bytes, page-aligned, not 0
  *
- * The private table copies stay; every CPU's TLB is flushed.
+ * Pages whose last grant this was are read-only in the domain again.
+ * No CPU's TLB is flushed: the domain's entries are not global, so a
+ * CPU drops them at its next CR3 write, which every crossing out of the
+ * domain makes (with PCID, every entry flushes the domain's PCID: see
+ * arch/x86/protect.c). A CPU inside the domain right now keeps a stale
+ * entry until it crosses.
  *
- * Context: process or softirq context, interrupts on.
+ * Context: any.
  * Return: 0, -EINVAL for a bad range, -ENOMEM.
  */
 int nooks_pgtable_revoke(struct nooks_pgtable *pt, unsigned long start,
 			 unsigned long size)
 {
-	int ret = nooks_pt_range(pt, start, size, NOOKS_PT_REVOKE);
+	unsigned long flags;
+	int ret;
 
-	if (ret != -EINVAL)
-		on_each_cpu(nooks_pt_flush_local, NULL, 1);
+	if (!nooks_pt_range_ok(start, size))
+		return -EINVAL;
+	spin_lock_irqsave(&pt->lock, flags);
+	ret = nooks_pt_count(pt, start, size, -1, NOOKS_PT_REVOKE);
+	spin_unlock_irqrestore(&pt->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_pgtable_revoke, NOOKS_INTERNAL);
+
+/**
+ * nooks_pgtable_allow_exec() - let a domain run kernel code in a range
+ * @pt: the domain's table
+ * @start: first byte, page-aligned, a kernel address
+ * @size: bytes, page-aligned, not 0
+ *
+ * For the few kernel functions driver code runs without crossing (the
+ * return and retpoline thunks, memcpy, udelay: wrappers/in_domain.h).
+ * The whole pages become executable, as far as the kernel's are.
+ *
+ * Context: any; allocates with GFP_ATOMIC.
+ * Return: 0, -EINVAL for a bad range, -ENOMEM.
+ */
+int nooks_pgtable_allow_exec(struct nooks_pgtable *pt, unsigned long start,
+			     unsigned long size)
+{
+	unsigned long flags, idx, first = start >> PAGE_SHIFT;
+	int ret = 0;
+
+	if (!nooks_pt_range_ok(start, size))
+		return -EINVAL;
+	spin_lock_irqsave(&pt->lock, flags);
+	for (idx = first; !ret && idx < first + (size >> PAGE_SHIFT); idx++)
+		ret = xa_err(xa_store(&pt->exec, idx, xa_mk_value(1),
+				      GFP_ATOMIC));
+	if (!ret)
+		ret = nooks_pt_pages(pt, first, idx - 1, NOOKS_PT_EXEC);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_pgtable_allow_exec, NOOKS_INTERNAL);
+
+/* Grant and allow again what lies in [@first, @last]. Lock held. */
+static void nooks_pt_reapply(struct nooks_pgtable *pt, unsigned long first,
+			     unsigned long last)
+{
+	unsigned long idx;
+	void *v;
+
+	xa_for_each_range(&pt->grants, idx, v, first >> PAGE_SHIFT,
+			  last >> PAGE_SHIFT)
+		nooks_pt_pages(pt, idx, idx, NOOKS_PT_GRANT);
+	xa_for_each_range(&pt->exec, idx, v, first >> PAGE_SHIFT,
+			  last >> PAGE_SHIFT)
+		nooks_pt_pages(pt, idx, idx, NOOKS_PT_EXEC);
+}
+
+/* The page @addr lies in, as the leaf @e at @level maps it. */
+static unsigned long nooks_pt_phys(unsigned long e, unsigned int level,
+				   unsigned long addr)
+{
+	unsigned long mask = (1UL << nooks_pt_shift(level)) - 1;
+
+	return ((e & PTE_PFN_MASK & ~mask) | (addr & mask)) & PAGE_MASK;
+}
+
+/*
+ * Does the private table under our entry @e at @level (a huge page of
+ * the kernel's we split) still map @addr where the kernel's leaf @ke
+ * does?
+ */
+static bool nooks_pt_same_leaf(unsigned long e, unsigned int level,
+			       unsigned long addr, unsigned long ke)
+{
+	unsigned int klevel = level;
+
+	while (level > 1 && (e & NOOKS_PT_PRIV)) {
+		level--;
+		e = READ_ONCE(*nooks_pt_entry(nooks_pt_table(e), level, addr));
+	}
+	return (e & _PAGE_PRESENT) && nooks_pt_leaf(e, level) &&
+	       nooks_pt_phys(e, level, addr) == nooks_pt_phys(ke, klevel, addr);
+}
+
+/**
+ * nooks_pgtable_resync() - copy the kernel's mapping of @addr again
+ * @pt: the domain's table
+ * @addr: an address the domain faulted on
+ *
+ * Private copies are snapshots: the kernel may since have mapped, split
+ * or remapped what lies below them (a new vmalloc area beside a granted
+ * one). Where the domain's path to @addr stops following the kernel's,
+ * the kernel's entry is copied again (read-only) and the grants and
+ * allowances in its span applied again.
+ *
+ * Context: any, the kernel's CR3 loaded.
+ * Return: true if the domain's mapping of @addr changed: try again.
+ */
+bool nooks_pgtable_resync(struct nooks_pgtable *pt, unsigned long addr)
+{
+	unsigned long flags;
+	bool changed;
+
+	if (addr < TASK_SIZE_MAX)
+		return false;
+	spin_lock_irqsave(&pt->lock, flags);
+	changed = nooks_pt_resync(pt, addr);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return changed;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_pgtable_resync, NOOKS_INTERNAL);
+
+/* See nooks_pgtable_resync(). Lock held. */
+static bool nooks_pt_resync(struct nooks_pgtable *pt, unsigned long addr)
+{
+	unsigned long *table = pt->top, *ktable = __va(read_cr3_pa());
+	unsigned int level = pt->levels;
+	bool changed = false;
+
+	for (;; level--) {
+		unsigned long *pe = nooks_pt_entry(table, level, addr);
+		unsigned long ke = READ_ONCE(*nooks_pt_entry(ktable, level,
+							     addr));
+		unsigned long span = 1UL << nooks_pt_shift(level);
+		unsigned long first = addr & ~(span - 1), e = *pe, ne;
+		bool kleaf = nooks_pt_leaf(ke, level);
+
+		if ((e & NOOKS_PT_PRIV) && (ke & _PAGE_PRESENT)) {
+			if (!kleaf) {
+				table = nooks_pt_table(e);
+				ktable = nooks_pt_table(ke);
+				continue;
+			}
+			if (nooks_pt_same_leaf(e, level, addr, ke))
+				break;
+		}
+		ne = nooks_pt_copy(ke, false, nooks_pt_in_image(first) ?
+				   _PAGE_NX & __supported_pte_mask : 0);
+		if (!(e & NOOKS_PT_PRIV) && (e & ~_PAGE_RW) == (ne & ~_PAGE_RW))
+			break;
+		if (e & NOOKS_PT_PRIV)
+			nooks_pt_retire(pt, nooks_pt_table(e), level - 1);
+		WRITE_ONCE(*pe, ne);
+		xa_lock(&pt->grants);
+		nooks_pt_reapply(pt, first, first + span - 1);
+		xa_unlock(&pt->grants);
+			changed = true;
+		break;
+	}
+	return changed;
+}
 
 /**
  * nooks_pgtable_lookup() - walk a table for one address, as the CPU would

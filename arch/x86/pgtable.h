@@ -6,22 +6,32 @@
 #ifndef _NOOKS_ARCH_X86_PGTABLE_H
 #define _NOOKS_ARCH_X86_PGTABLE_H
 
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
+#include <asm/page.h>
 
 /**
  * struct nooks_pgtable - one domain's page table
  * @top: the top-level table (PGD; P4Ds folded with 4 levels), order 1
  *	so that CR3 bit 12 (PTI's user table) stays clear
  * @levels: 4 or 5, the kernel's paging depth
- * @pages: table pages owned, @top's two included (lock)
+ * @pages: table pages owned, @top's two and @retired included (lock)
+ * @grants: grant count per page number (lock)
+ * @exec: kernel pages the domain may run, by page number (lock)
+ * @retired: private tables replaced by nooks_pgtable_resync(), freed
+ *	with the table (lock)
  * @lock: see below
  */
 struct nooks_pgtable {
 	unsigned long *top;
 	unsigned int levels;
 	unsigned int pages;
-	spinlock_t lock;	/* the private tables, @pages */
+	struct xarray grants;
+	struct xarray exec;
+	struct list_head retired;
+	spinlock_t lock;	/* the private tables and the fields above */
 };
 
 /**
@@ -44,7 +54,16 @@ int nooks_pgtable_grant(struct nooks_pgtable *pt, unsigned long start,
 			unsigned long size);
 int nooks_pgtable_revoke(struct nooks_pgtable *pt, unsigned long start,
 			 unsigned long size);
+int nooks_pgtable_allow_exec(struct nooks_pgtable *pt, unsigned long start,
+			     unsigned long size);
+bool nooks_pgtable_resync(struct nooks_pgtable *pt, unsigned long addr);
 void nooks_pgtable_lookup(const struct nooks_pgtable *pt, unsigned long addr,
 			  struct nooks_pgtable_walk *w);
+
+/* The CR3 value of @pt, without a PCID. */
+static inline unsigned long nooks_pgtable_cr3(const struct nooks_pgtable *pt)
+{
+	return __pa(pt->top);
+}
 
 #endif /* _NOOKS_ARCH_X86_PGTABLE_H */

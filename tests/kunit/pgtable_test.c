@@ -206,12 +206,115 @@ static void nooks_test_pt_bad_ranges(struct kunit *test)
 	nooks_test_pt_teardown(test, &pt);
 }
 
+/* Grants are counted per page: the last revoke makes it read-only. */
+static void nooks_test_pt_grant_counted(struct kunit *test)
+{
+	void *heap = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long a = (unsigned long)heap & PAGE_MASK;
+	struct nooks_pgtable pt;
+
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, a, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, a, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_revoke(&pt, a, PAGE_SIZE), 0);
+	nooks_test_pt_expect(test, &pt, a, true, "granted twice, revoked once");
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_revoke(&pt, a, PAGE_SIZE), 0);
+	nooks_test_pt_expect(test, &pt, a, false, "revoked twice");
+	/* a revoke more than the grants changes nothing */
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_revoke(&pt, a, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_grant(&pt, a, PAGE_SIZE), 0);
+	nooks_test_pt_expect(test, &pt, a, true, "granted again");
+	nooks_test_pt_teardown(test, &pt);
+}
+
+/* Kernel code the domain may run: its pages only, and only code. */
+static void nooks_test_pt_allow_exec(struct kunit *test)
+{
+	unsigned long text = (unsigned long)&kfree & PAGE_MASK, data;
+	struct nooks_pgtable_walk k, d;
+	struct nooks_pgtable pt;
+
+	nooks_test_pt_setup(test, &pt);
+	nooks_pgtable_lookup(&pt, text, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, d.nx, "kernel text runs only if allowed");
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_allow_exec(&pt, text, PAGE_SIZE),
+			0);
+	nooks_pgtable_lookup(&pt, text, &d);
+	nooks_pgtable_lookup(NULL, text, &k);
+	KUNIT_EXPECT_FALSE_MSG(test, d.nx, "allowed kernel text runs");
+	KUNIT_EXPECT_FALSE(test, d.rw);
+	KUNIT_EXPECT_EQ(test, d.phys, k.phys);
+	KUNIT_EXPECT_EQ(test, d.level, 1U);
+	nooks_pgtable_lookup(&pt, text + PAGE_SIZE, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, d.nx, "the next page stays not executable");
+	nooks_pgtable_lookup(&pt, text - PAGE_SIZE, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, d.nx, "the page before too");
+	/* data the kernel does not run is not made executable */
+	data = (unsigned long)&jiffies & PAGE_MASK;
+	KUNIT_EXPECT_EQ(test, nooks_pgtable_allow_exec(&pt, data, PAGE_SIZE), 0);
+	nooks_test_pt_expect(test, &pt, (unsigned long)&jiffies, false,
+			     "kernel data allowed to run");
+	nooks_test_pt_teardown(test, &pt);
+}
+
+/*
+ * A private copy is a snapshot: a page the kernel maps later beside a
+ * granted one is missing from it until resynced, then mapped read-only.
+ */
+static void nooks_test_pt_resync(struct kunit *test)
+{
+	struct nooks_pgtable_walk k, d;
+	struct nooks_pgtable pt;
+	void *a = vmalloc(PAGE_SIZE), *b = NULL, *extra[64];
+	int i, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_grant(&pt, (unsigned long)a,
+						  PAGE_SIZE), 0);
+	/* a page vmalloc maps from now on in the same 2 MiB */
+	for (i = 0; i < ARRAY_SIZE(extra) && !b; i++) {
+		extra[n] = vmalloc(PAGE_SIZE);
+		if (!extra[n])
+			break;
+		if (((unsigned long)extra[n] ^ (unsigned long)a) < PMD_SIZE)
+			b = extra[n];
+		n++;
+	}
+	if (b) {
+		nooks_pgtable_lookup(&pt, (unsigned long)b, &d);
+		nooks_pgtable_lookup(NULL, (unsigned long)b, &k);
+		KUNIT_EXPECT_TRUE(test, k.present);
+		KUNIT_EXPECT_FALSE_MSG(test, d.present && d.phys == k.phys,
+				       "mapped after the copy: stale");
+		KUNIT_EXPECT_TRUE(test, nooks_pgtable_resync(&pt,
+							     (unsigned long)b));
+		nooks_test_pt_expect(test, &pt, (unsigned long)b, false,
+				     "resynced");
+		nooks_test_pt_expect(test, &pt, (unsigned long)a, true,
+				     "still granted after the resync");
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       nooks_pgtable_resync(&pt, (unsigned long)b),
+				       "a second resync changes nothing");
+	}
+	nooks_test_pt_teardown(test, &pt);
+	while (n--)
+		vfree(extra[n]);
+	vfree(a);
+	if (!b)
+		kunit_skip(test, "vmalloc mapped no page beside the granted one");
+}
+
 static struct kunit_case nooks_pgtable_test_cases[] = {
 	KUNIT_CASE(nooks_test_pt_kernel_ro),
 	KUNIT_CASE(nooks_test_pt_grant_split),
 	KUNIT_CASE(nooks_test_pt_grant_vmalloc),
 	KUNIT_CASE(nooks_test_pt_grant_whole),
 	KUNIT_CASE(nooks_test_pt_bad_ranges),
+	KUNIT_CASE(nooks_test_pt_grant_counted),
+	KUNIT_CASE(nooks_test_pt_allow_exec),
+	KUNIT_CASE(nooks_test_pt_resync),
 	{}
 };
 
