@@ -19,6 +19,7 @@
 
 #include "../include/uapi/nooks_module.h"
 #include "../arch/x86/hang.h"
+#include "../arch/x86/protect.h"
 #include "../recovery/recovery.h"
 #include "bind.h"
 #include "domain.h"
@@ -337,7 +338,12 @@ static int nooks_bind_coming(struct module *mod)
 	spin_unlock_irqrestore(&d->lock, flags);
 	/* No gate of another module reads the old array any more. */
 	kfree(old_wrap);
-	ret = nooks_domain_bind_module(d, mod->name);
+	ret = nooks_protect_bind(d, mod);
+	if (!ret) {
+		ret = nooks_domain_bind_module(d, mod->name);
+		if (ret)
+			nooks_protect_unbind(d);
+	}
 	if (ret) {
 		spin_lock_irqsave(&d->lock, flags);
 		d->module = NULL;
@@ -391,9 +397,22 @@ static void nooks_bind_going(struct module *mod)
 			pr_warn("%s: unloaded holding %lu objects (see /sys/kernel/nooks/domains/%s/objects)\n",
 				mod->name, left, d->name);
 		nooks_domain_unbind_module(d);
+		nooks_protect_unbind(d);
 		nooks_hang_unwatch();
 		nooks_domain_put(d);	/* the binding's reference */
 	}
+	nooks_domain_put(d);
+}
+
+/* Init returned: what was the driver's until then is not any more. */
+static void nooks_bind_live(struct module *mod)
+{
+	struct nooks_domain *d = nooks_domain_lookup(mod->name);
+
+	if (!d)
+		return;
+	if (READ_ONCE(d->module) == mod)
+		nooks_protect_live(d);
 	nooks_domain_put(d);
 }
 
@@ -403,6 +422,9 @@ static int nooks_bind_notify(struct notifier_block *nb, unsigned long action,
 	switch (action) {
 	case MODULE_STATE_COMING:
 		return notifier_from_errno(nooks_bind_coming(data));
+	case MODULE_STATE_LIVE:
+		nooks_bind_live(data);
+		break;
 	case MODULE_STATE_GOING:
 		nooks_bind_going(data);
 		break;

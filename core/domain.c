@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
+#include "../arch/x86/protect.h"
 #include "../recovery/recovery.h"
 #include "domain.h"
 #include "events.h"
@@ -96,6 +97,15 @@ void nooks_domain_release(struct kobject *kobj)
 	kfree(d);
 }
 
+/* The driver released an object it could write: it no longer may. */
+static void nooks_domain_ungrant(struct nooks_objtrack *t,
+				 enum nooks_obj_type type, unsigned long addr,
+				 size_t size)
+{
+	nooks_protect_revoke_object(container_of(t, struct nooks_domain,
+						 objects), type, addr, size);
+}
+
 static void nooks_domain_fault_work(struct work_struct *work)
 {
 	struct nooks_domain *d = container_of(work, struct nooks_domain,
@@ -143,6 +153,7 @@ struct nooks_domain *nooks_domain_create(const char *name)
 		return ERR_PTR(-ENOMEM);
 	}
 	ret = nooks_objtrack_init(&d->objects);
+	d->objects.ungrant = nooks_domain_ungrant;
 	if (ret) {
 		nooks_counters_free(d->counters);
 		kfree(d);

@@ -83,6 +83,13 @@ struct nooks_domain {
 	u32 inject_fault;			/* enum nooks_fault; read when armed */
 	struct nooks_gate_desc inject_gate;	/* kfree, for the free payloads */
 	const struct nooks_wrapper *inject_wrap;	/* its typed wrapper */
+	void *inject_victim;			/* what double-free frees */
+
+	/*
+	 * page-table protection of the bound module (arch/x86/protect.h);
+	 * NULL when unprotected. Read by the gates with READ_ONCE.
+	 */
+	struct nooks_protect *prot;
 
 	/* lockless per-CPU counters */
 	struct nooks_counters __percpu *counters;

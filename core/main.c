@@ -10,6 +10,7 @@
 #include "../arch/x86/fault.h"
 #include "../arch/x86/hang.h"
 #include "../arch/x86/idt.h"
+#include "../arch/x86/protect.h"
 #include "../recovery/recovery.h"
 #include "../wrappers/notify.h"
 #include "bind.h"
@@ -24,6 +25,9 @@ static int __init nooks_init(void)
 	ret = nooks_arch_init();
 	if (ret)
 		goto err_arch;
+	ret = nooks_protect_init();
+	if (ret)
+		goto err_protect;
 	ret = nooks_idt_init();
 	if (ret)
 		goto err_idt;
@@ -72,6 +76,8 @@ err_registry:
 err_sysfs:
 	nooks_idt_uninit();
 err_idt:
+	nooks_protect_uninit();
+err_protect:
 	nooks_arch_uninit();
 err_arch:
 	return ret;
@@ -88,6 +94,7 @@ static void __exit nooks_exit(void)
 	nooks_domain_registry_uninit();
 	nooks_sysfs_uninit();
 	nooks_idt_uninit();
+	nooks_protect_uninit();
 	nooks_arch_uninit();
 	pr_info("unloaded\n");
 }

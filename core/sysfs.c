@@ -11,6 +11,8 @@
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
+#include "../arch/x86/arch.h"
+#include "../arch/x86/protect.h"
 #include "domain.h"
 #include "sysfs.h"
 
@@ -111,6 +113,33 @@ static ssize_t hang_timeout_ms_store(struct kobject *kobj,
 	return count;
 }
 
+/*
+ * "off", or the protection of the bound module: its page table's pages,
+ * its stacks, and what its faults found.
+ */
+static ssize_t protection_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct nooks_protect *p;
+	ssize_t n;
+
+	rcu_read_lock();
+	p = READ_ONCE(to_domain(kobj)->prot);
+	if (!p) {
+		n = sysfs_emit(buf, "off\n");
+	} else {
+		n = sysfs_emit(buf, "on pt_pages=%u stacks=%u ",
+			       READ_ONCE(p->pt.pages), p->stacks.n);
+		n += sysfs_emit_at(buf, n,
+				   "stack_misses=%ld resyncs=%ld exec_allowed=%ld\n",
+				   atomic_long_read(&p->stack_misses),
+				   atomic_long_read(&p->resyncs),
+				   atomic_long_read(&p->exec_allowed));
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 #define NOOKS_COUNTER_ATTR(_name, _counter)				\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
@@ -133,6 +162,7 @@ static struct kobj_attribute nooks_attr_restart = __ATTR_RO(restart);
 static struct kobj_attribute nooks_attr_restart_limit = __ATTR_RW(restart_limit);
 static struct kobj_attribute nooks_attr_hang_timeout_ms =
 	__ATTR_RW(hang_timeout_ms);
+static struct kobj_attribute nooks_attr_protection = __ATTR_RO(protection);
 
 static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_state.attr,
@@ -146,6 +176,7 @@ static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_restart.attr,
 	&nooks_attr_restart_limit.attr,
 	&nooks_attr_hang_timeout_ms.attr,
+	&nooks_attr_protection.attr,
 	NULL,
 };
 
@@ -232,6 +263,23 @@ void nooks_sysfs_domain_del(struct nooks_domain *d)
 	kobject_del(&d->kobj);
 }
 
+/*
+ * /sys/kernel/nooks/protection: whether modules bound from now on are
+ * protected, and how CPUs switch to a domain (arch/x86/protect.c).
+ */
+static ssize_t nooks_global_protection_show(struct kobject *kobj,
+					    struct kobj_attribute *attr,
+					    char *buf)
+{
+	return sysfs_emit(buf, "%s %s %u-level\n",
+			  nooks_protect_enabled() ? "on" : "off",
+			  nooks_protect_mode(),
+			  nooks_arch_info()->paging_levels);
+}
+
+static struct kobj_attribute nooks_attr_global_protection =
+	__ATTR(protection, 0444, nooks_global_protection_show, NULL);
+
 /**
  * nooks_sysfs_init() - create /sys/kernel/nooks and its domains/ kset
  *
@@ -255,6 +303,11 @@ int nooks_sysfs_init(void)
 	nooks_root_kobj = kobject_create_and_add("nooks", kernel_kobj);
 	if (!nooks_root_kobj)
 		return -ENOMEM;
+	if (sysfs_create_file(nooks_root_kobj,
+			      &nooks_attr_global_protection.attr)) {
+		kobject_put(nooks_root_kobj);
+		return -ENOMEM;
+	}
 	nooks_domains_kset = kset_create_and_add("domains", NULL,
 						 nooks_root_kobj);
 	if (!nooks_domains_kset) {

@@ -12,9 +12,10 @@
  * not hold is a detected fault. In any other the free would reach the
  * kernel and corrupt it, so they are refused.
  *
- * wild-write is not contained until domains have page tables: its
- * payload writes a word nooks.ko sets aside for it, and the kernel log
- * says the write landed.
+ * wild-write (a word of nooks.ko's) and kernel-write (a global of the
+ * kernel's) are contained only in a domain with page-table protection
+ * (arch/x86/protect.c); elsewhere the write lands, harmlessly, and the
+ * kernel log says so.
  */
 #include <linux/atomic.h>
 #include <linux/errno.h>
@@ -26,6 +27,13 @@
 #include "../wrappers/wrap.h"
 #include "inject.h"
 #include "xpc.h"
+
+/* The writes only page-table protection contains. */
+static bool nooks_inject_writes(u32 fault)
+{
+	return fault == NOOKS_FAULT_WILD_WRITE ||
+	       fault == NOOKS_FAULT_KERNEL_WRITE;
+}
 
 const char *const nooks_fault_names[__NOOKS_FAULT_MAX] = {
 	[NOOKS_FAULT_NULL_DEREF] = "null-deref",
@@ -39,6 +47,7 @@ const char *const nooks_fault_names[__NOOKS_FAULT_MAX] = {
 	[NOOKS_FAULT_HANG] = "hang",
 	[NOOKS_FAULT_ILLEGAL_INSN] = "illegal-insn",
 	[NOOKS_FAULT_HANG_IRQOFF] = "hang-irqoff",
+	[NOOKS_FAULT_KERNEL_WRITE] = "kernel-write",
 };
 
 /* kfree through the domain's injection gate, as its driver would. */
@@ -61,22 +70,33 @@ static void nooks_inject_release_kfree(struct nooks_object *obj)
 	kfree((void *)obj->key.addr);
 }
 
-/* Memory the domain holds, as if its driver had kmalloc'd it: freed twice. */
+/*
+ * Memory the domain holds, as if its driver had kmalloc'd it (the entry
+ * gate allocated it, in kernel context: nooks_inject_fire()): freed twice.
+ */
 static void nooks_payload_double_free(void)
 {
-	struct nooks_domain *d = nooks_xpc_current()->domain;
+	void *p = READ_ONCE(nooks_xpc_current()->domain->inject_victim);
+
+	nooks_payload_kfree(p);
+	nooks_payload_kfree(p);
+}
+
+/* The double-free payload's victim: 0 or -ENOMEM. */
+static int nooks_inject_victim(struct nooks_domain *d)
+{
 	void *p = kmalloc(64, GFP_ATOMIC);
 
 	if (!p)
-		return;
+		return -ENOMEM;
 	if (nooks_objtrack_add(&d->objects, NOOKS_OBJ_MEMORY, p, 64,
 			       nooks_inject_release_kfree, _RET_IP_,
 			       GFP_ATOMIC)) {
 		kfree(p);
-		return;
+		return -ENOMEM;
 	}
-	nooks_payload_kfree(p);
-	nooks_payload_kfree(p);
+	WRITE_ONCE(d->inject_victim, p);
+	return 0;
 }
 
 static void (*const nooks_payloads[__NOOKS_FAULT_MAX])(void) = {
@@ -91,6 +111,7 @@ static void (*const nooks_payloads[__NOOKS_FAULT_MAX])(void) = {
 	[NOOKS_FAULT_HANG] = nooks_payload_hang,
 	[NOOKS_FAULT_ILLEGAL_INSN] = nooks_payload_illegal_insn,
 	[NOOKS_FAULT_HANG_IRQOFF] = nooks_payload_hang_irqoff,
+	[NOOKS_FAULT_KERNEL_WRITE] = nooks_payload_kernel_write,
 };
 
 static bool nooks_inject_frees(u32 fault)
@@ -142,8 +163,8 @@ int nooks_inject_arm(struct nooks_domain *d, u32 fault, u32 count,
 	atomic_set(&d->inject_left, count);
 	pr_info("domain %s: %s armed for the next %u entries%s\n", d->name,
 		nooks_fault_names[fault], count,
-		fault == NOOKS_FAULT_WILD_WRITE ?
-		" (not contained: no page-table protection yet)" : "");
+		nooks_inject_writes(fault) && !READ_ONCE(d->prot) ?
+		" (not contained: the domain is not protected)" : "");
 	return 0;
 }
 
@@ -167,9 +188,14 @@ notrace void nooks_inject_fire(struct nooks_domain *d,
 			d->name, nooks_fault_names[fault]);
 		return;
 	}
-	if (fault == NOOKS_FAULT_WILD_WRITE)
-		pr_warn("domain %s: wild-write injected: wrote %pS: NOT contained (no page-table protection yet)\n",
-			d->name, &nooks_payload_victim);
+	if (fault == NOOKS_FAULT_DOUBLE_FREE && nooks_inject_victim(d)) {
+		pr_warn("domain %s: double-free not injected: no memory\n",
+			d->name);
+		return;
+	}
+	if (nooks_inject_writes(fault) && !READ_ONCE(d->prot))
+		pr_warn("domain %s: %s injected: NOT contained (the domain is not protected)\n",
+			d->name, nooks_fault_names[fault]);
 	f->target = (unsigned long)nooks_payloads[fault];
 }
 

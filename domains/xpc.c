@@ -8,11 +8,14 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/stddef.h>
+#include <asm/processor-flags.h>
 
 #include "../arch/x86/fault.h"
 #include "../arch/x86/idt.h"
+#include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "inject.h"
 #include "xpc.h"
@@ -31,6 +34,13 @@ static_assert(offsetof(struct nooks_xpc_frame, desc) == NOOKS_XPC_DESC);
 static_assert(offsetof(struct nooks_xpc_frame, rbp) == NOOKS_XPC_RBP);
 static_assert(offsetof(struct nooks_xpc_frame, ret) == NOOKS_XPC_RET);
 static_assert(offsetof(struct nooks_xpc_frame, target) == NOOKS_XPC_TARGET);
+static_assert(offsetof(struct nooks_xpc_frame, flags) == NOOKS_XPC_FLAGS);
+static_assert(offsetof(struct nooks_xpc_frame, dstack) == NOOKS_XPC_DSTACK);
+static_assert(offsetof(struct nooks_xpc_frame, ksp) == NOOKS_XPC_KSP);
+static_assert(offsetof(struct nooks_xpc_frame, cr3_in) == NOOKS_XPC_CR3_IN);
+static_assert(offsetof(struct nooks_xpc_frame, cr3) == NOOKS_XPC_CR3);
+static_assert(offsetof(struct nooks_xpc_frame, retry_ip) ==
+	      NOOKS_XPC_RETRY_IP);
 static_assert(sizeof(struct nooks_xpc_frame) == NOOKS_XPC_FRAME_SIZE);
 /* The return address leaves %rsp at 8 mod 16; the pushes add 48. */
 static_assert((8 + 48 + NOOKS_XPC_FRAME_SIZE) % 16 == 8);
@@ -41,6 +51,40 @@ static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 /* Innermost entry frame of the driver code each CPU runs; see xpc.h. */
 DEFINE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
 DEFINE_PER_CPU(unsigned long, nooks_xpc_deadline);
+DEFINE_PER_CPU(unsigned long, nooks_xpc_dcr3);
+DEFINE_PER_CPU(unsigned long, nooks_xpc_kcr3);
+
+static __always_inline unsigned long nooks_xpc_read_cr3(void)
+{
+	unsigned long cr3;
+
+	asm volatile("mov %%cr3, %0" : "=r" (cr3));
+	return cr3;
+}
+
+/*
+ * This CPU runs on a domain's table (a gate called from driver code):
+ * go to the kernel's. Return: the domain's CR3, or 0 if it was not on one.
+ */
+static __always_inline unsigned long nooks_xpc_to_kernel_cr3(void)
+{
+	unsigned long cr3 = nooks_xpc_read_cr3();
+
+	if (!cr3 || cr3 != this_cpu_read(nooks_xpc_dcr3))
+		return 0;
+	asm volatile("mov %0, %%cr3" : : "r" (this_cpu_read(nooks_xpc_kcr3))
+		     : "memory");
+	if (nooks_protect_flush_global) {
+		unsigned long flags = arch_local_irq_save(), cr4;
+
+		asm volatile("mov %%cr4, %0" : "=r" (cr4));
+		asm volatile("mov %0, %%cr4" : : "r" (cr4 & ~X86_CR4_PGE)
+			     : "memory");
+		asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+		arch_local_irq_restore(flags);
+	}
+	return cr3;
+}
 
 /*
  * @f becomes the innermost entry frame of this CPU, on top of @prev: its
@@ -56,6 +100,11 @@ static __always_inline void nooks_xpc_push(struct nooks_xpc_frame *f,
 		nooks_idt_load_domain();
 	this_cpu_write(nooks_xpc_cur, f);
 	this_cpu_write(nooks_xpc_deadline, f->deadline);
+	/* the gate loads f->cr3 itself, last */
+	if (f->cr3)
+		this_cpu_write(nooks_xpc_kcr3, nooks_xpc_read_cr3() |
+			       nooks_protect_noflush);
+	this_cpu_write(nooks_xpc_dcr3, f->cr3);
 }
 
 /* @prev becomes the innermost entry frame again; NULL: none is left. */
@@ -63,6 +112,7 @@ static __always_inline void nooks_xpc_pop(struct nooks_xpc_frame *prev)
 {
 	this_cpu_write(nooks_xpc_cur, prev);
 	this_cpu_write(nooks_xpc_deadline, prev ? prev->deadline : 0);
+	this_cpu_write(nooks_xpc_dcr3, prev ? prev->cr3 : 0);
 	if (!prev)
 		nooks_idt_load_kernel();
 }
@@ -92,8 +142,11 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	struct nooks_domain *d = nooks_xpc_domain(f);
 	const struct nooks_wrapper *w;
 	struct nooks_xpc_frame *cur;
+	struct nooks_protect *p;
 	u32 context;
 
+	f->cr3_in = 0;
+	f->retry_ip = 0;
 	if (unlikely(!d || READ_ONCE(d->state) != NOOKS_STATE_LIVE))
 		return -1;
 	preempt_disable();
@@ -102,6 +155,22 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	if (cur && cur->domain == d && cur->context == context) {
 		preempt_enable();
 		return 1;
+	}
+	/* Called from another domain's code: nothing below runs on its table. */
+	f->cr3_in = nooks_xpc_to_kernel_cr3();
+	p = READ_ONCE(d->prot);
+	f->prot = p;
+	f->cr3 = 0;
+	f->dstack = 0;
+	if (p) {
+		f->stack = nooks_stack_get(&p->stacks);
+		if (unlikely(f->stack < 0)) {
+			atomic_long_inc(&p->stack_misses);
+			preempt_enable();
+			return -1;
+		}
+		f->dstack = nooks_stack_top(&p->stacks, f->stack);
+		f->cr3 = nooks_protect_load_cr3(p);
 	}
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;
@@ -130,6 +199,8 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 	const struct nooks_wrapper *w;
 
 	nooks_xpc_pop(f->prev);
+	if (f->prot)
+		nooks_stack_put(&f->prot->stacks, f->stack);
 	nooks_domain_count(f->domain, NOOKS_CNT_LEAVES);
 	preempt_enable();
 	w = nooks_domain_wrapper(f->domain, f->desc);
@@ -226,6 +297,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 	f->domain = d;
 	f->flags = 0;
 	f->prev = NULL;
+	f->ksp = 0;
 	if (d)
 		nooks_domain_count(d, NOOKS_CNT_CALLS_OUT);
 	/*
@@ -239,6 +311,9 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 			return cur;
 		f->flags = NOOKS_XPC_ENTERED;
 		f->prev = cur;
+		/* below the entry frame, on the stack the kernel called on */
+		if (cur->dstack)
+			f->ksp = (unsigned long)cur;
 		nooks_xpc_pop(cur->prev);
 		preempt_enable();
 	}

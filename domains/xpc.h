@@ -33,9 +33,16 @@
 #define NOOKS_XPC_MANIFEST	64
 #define NOOKS_XPC_DESC		72
 #define NOOKS_XPC_RBP		80
+#define NOOKS_XPC_FLAGS		108
+#define NOOKS_XPC_ENTERED_BIT	0
 #define NOOKS_XPC_RET		112
 #define NOOKS_XPC_TARGET	136
-#define NOOKS_XPC_FRAME_SIZE	160
+#define NOOKS_XPC_DSTACK	152
+#define NOOKS_XPC_KSP		160
+#define NOOKS_XPC_CR3_IN	168
+#define NOOKS_XPC_CR3		176
+#define NOOKS_XPC_RETRY_IP	200
+#define NOOKS_XPC_FRAME_SIZE	208
 
 /* Offsets in struct nooks_gate_desc (include/uapi/nooks_module.h). */
 #define NOOKS_DESC_TARGET	0
@@ -51,6 +58,7 @@
 #include <linux/types.h>
 
 struct nooks_domain;
+struct nooks_protect;
 
 enum nooks_xpc_kind {
 	NOOKS_XPC_ENTRY,	/* kernel called into the domain */
@@ -58,7 +66,7 @@ enum nooks_xpc_kind {
 };
 
 /* The exit frame gave back a preemption count taken by an entry. */
-#define NOOKS_XPC_ENTERED	BIT(0)
+#define NOOKS_XPC_ENTERED	BIT(NOOKS_XPC_ENTERED_BIT)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */
@@ -83,12 +91,26 @@ struct nooks_xpc_frame {
 	unsigned long irqflags;		/* entry: interrupt flags at entry */
 	u64 target;			/* entry: the code it calls */
 	unsigned long deadline;		/* entry: cross by then or hang */
-	u64 pad;
+	/* protected domains (arch/x86/protect.h) */
+	u64 dstack;		/* entry: top of its domain stack; 0: none */
+	u64 ksp;		/* exit: stack its kernel call runs on; 0: this */
+	u64 cr3_in;		/* entry: the domain CR3 its caller ran on */
+	u64 cr3;		/* entry: the CR3 its driver code runs on; 0 */
+	struct nooks_protect *prot;	/* entry: whose stack it took */
+	s32 stack;		/* entry: which stack */
+	u32 pad;
+	u64 retry_ip;		/* entry: where nooks_xpc_retry_pad resumes */
 };
 
 DECLARE_PER_CPU(struct nooks_xpc_frame *, nooks_xpc_cur);
 /* The innermost frame's deadline, 0 when the CPU runs no driver code. */
 DECLARE_PER_CPU(unsigned long, nooks_xpc_deadline);
+/*
+ * The innermost frame's domain CR3 (0: none), and the kernel's CR3 that
+ * leaving it loads again; read by the gates and the domain IDT's stubs.
+ */
+DECLARE_PER_CPU(unsigned long, nooks_xpc_dcr3);
+DECLARE_PER_CPU(unsigned long, nooks_xpc_kcr3);
 
 /*
  * The interrupt context code runs in. Driver code interrupted on this CPU
@@ -115,6 +137,7 @@ static __always_inline struct nooks_xpc_frame *nooks_xpc_running(void)
 void nooks_xpc_entry(void);
 void nooks_xpc_exit(void);
 void nooks_xpc_fault_landing(void);
+void nooks_xpc_retry_pad(void);
 void nooks_xpc_exit_unwind_trap(void);
 
 /* Called by the gates only. */

@@ -77,6 +77,7 @@ int nooks_objtrack_init(struct nooks_objtrack *t)
 	INIT_LIST_HEAD(&t->embedded);
 	memset(t->count, 0, sizeof(t->count));
 	t->memory_bytes = 0;
+	t->ungrant = NULL;
 	t->buckets = kvmalloc_array(n, sizeof(*t->buckets), GFP_KERNEL);
 	if (!t->buckets)
 		return -ENOMEM;
@@ -281,6 +282,8 @@ int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 
 	if (!obj)
 		return -ENOENT;
+	if ((obj->flags & NOOKS_OBJF_GRANT) && t->ungrant)
+		t->ungrant(t, obj->key.type, obj->key.addr, obj->size);
 	nooks_objtrack_free(obj);
 	nooks_objtrack_free_list(&dead);
 	return 0;

@@ -70,6 +70,13 @@ struct nooks_objtrack {
 	struct list_head embedded;	/* NOOKS_OBJF_EMBEDDED ones; under lock */
 	unsigned long count[NOOKS_OBJ_COUNT]; /* under lock, read racily */
 	size_t memory_bytes;		/* under lock, read racily */
+	/*
+	 * Called, without the lock, for each NOOKS_OBJF_GRANT object that
+	 * nooks_objtrack_remove() removes: the driver may no longer write
+	 * it. NULL or set once after init.
+	 */
+	void (*ungrant)(struct nooks_objtrack *t, enum nooks_obj_type type,
+			unsigned long addr, size_t size);
 };
 
 int nooks_objtrack_init(struct nooks_objtrack *t);

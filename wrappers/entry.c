@@ -13,6 +13,7 @@
 #include <linux/skbuff.h>
 #include <linux/string.h>
 
+#include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "entry.h"
 #include "wrap.h"
@@ -40,6 +41,31 @@ static const struct nooks_wrapper nooks_entry_xmit = {
 	.name = "ndo_start_xmit",
 	.pre = nooks_entry_xmit_pre,
 	.post = nooks_entry_xmit_post,
+};
+
+/*
+ * A setup callback: the kernel calls it with the object it is building,
+ * before the call that builds it returns and that call's wrapper grants
+ * the object to the domain (alloc_netdev_mqs() and the driver's setup
+ * function, dummy_setup). The driver may write the net_device while its
+ * setup runs. Its private area is not granted until the allocation
+ * returns (alloc_netdev_mqs does not say its size to the callback).
+ */
+static int nooks_entry_setup_pre(struct nooks_xpc_frame *f)
+{
+	nooks_protect_grant(f->domain, f->rdi, sizeof(struct net_device));
+	return 0;
+}
+
+static void nooks_entry_setup_post(struct nooks_xpc_frame *f)
+{
+	nooks_protect_revoke(f->domain, f->rdi, sizeof(struct net_device));
+}
+
+static const struct nooks_wrapper nooks_entry_setup = {
+	.name = "setup",
+	.pre = nooks_entry_setup_pre,
+	.post = nooks_entry_setup_post,
 };
 
 /*
@@ -86,3 +112,17 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);
+
+/**
+ * nooks_entry_attach_setup() - @stub is a setup callback (see above)
+ * @d: a domain
+ * @stub: an entry stub of @d the kernel is handed as a setup function
+ */
+void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub)
+{
+	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
+	int i = nooks_entry_gate_index(d, stub);
+
+	if (wrap && i >= 0)
+		WRITE_ONCE(wrap[i], &nooks_entry_setup);
+}

@@ -9,5 +9,6 @@ struct nooks_domain;
 struct net_device;
 
 bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev);
+void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub);
 
 #endif /* _NOOKS_ENTRY_H */

@@ -13,8 +13,10 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 
+#include "../arch/x86/protect.h"
 #include "../core/bind.h"
 #include "../core/domain.h"
+#include "entry.h"
 #include "wrap.h"
 
 /* The generated table, for the KUnit suites. */
@@ -150,7 +152,13 @@ int nooks_wrap_entry(struct nooks_xpc_frame *f, unsigned int arg,
 	struct nooks_domain *d = f->domain;
 	char why[40];
 
-	if (!fn || (fn >= d->stubs_start && fn < d->stubs_end))
+	if (fn && fn >= d->stubs_start && fn < d->stubs_end) {
+		/* alloc_netdev_mqs's a3: see nooks_entry_attach_setup() */
+		if (arg == 3 && !strcmp(nooks_wrap_fn_name(f), "alloc_netdev_mqs"))
+			nooks_entry_attach_setup(d, fn);
+		return 0;
+	}
+	if (!fn)
 		return 0;
 	if (!within_module(fn, READ_ONCE(d->module)))
 		return 0;
@@ -250,8 +258,11 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 	memcpy(obj->values, values, n_values * sizeof(*values));
 	obj->n_values = n_values;
 
-	if (!nooks_objtrack_insert(t, obj))
+	if (!nooks_objtrack_insert(t, obj)) {
+		if (flags & NOOKS_WRAPF_GRANT)
+			nooks_protect_grant_object(f->domain, type, key, size);
 		return;
+	}
 	if (flags & NOOKS_WRAPF_AGAIN_OK) {
 		nooks_objtrack_free(obj);
 		return;
@@ -264,8 +275,11 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 			    f->domain->name, nooks_wrap_fn_name(f),
 			    nooks_obj_type_names[type], key);
 	nooks_objtrack_remove(t, type, (void *)key);
-	if (!nooks_objtrack_insert(t, obj))
+	if (!nooks_objtrack_insert(t, obj)) {
+		if (flags & NOOKS_WRAPF_GRANT)
+			nooks_protect_grant_object(f->domain, type, key, size);
 		return;
+	}
 	nooks_objtrack_free(obj);
 untracked:
 	/*

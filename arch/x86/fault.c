@@ -37,12 +37,14 @@
 #include <linux/tracepoint.h>
 #include <asm/processor-flags.h>
 #include <asm/ptrace.h>
+#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 
 #include "../../core/domain.h"
 #include "../../domains/inject.h"
 #include "../../domains/xpc.h"
 #include "fault.h"
+#include "protect.h"
 
 static struct tracepoint *nooks_fault_pf_tp;
 
@@ -156,14 +158,37 @@ notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
 	nooks_fault_report(f, slot->type, slot->ip, slot->address);
 }
 
+/* Would the kernel's own tables have let this access through? */
+static bool nooks_fault_kernel_allows(unsigned long address,
+				      unsigned long error_code)
+{
+	struct nooks_pgtable_walk k;
+
+	if (address < TASK_SIZE_MAX)
+		return false;
+	nooks_pgtable_lookup(NULL, address, &k);
+	return k.present && (k.rw || !(error_code & X86_PF_WRITE)) &&
+	       (!k.nx || !(error_code & X86_PF_INSTR));
+}
+
 static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 					 struct pt_regs *regs,
 					 unsigned long error_code)
 {
 	struct nooks_xpc_frame *f = nooks_xpc_running();
 
-	if (f && !user_mode(regs))
-		nooks_fault_contain(f, regs, "page-fault", address);
+	if (!f || user_mode(regs))
+		return;
+	if (f->cr3) {
+		if (nooks_protect_fault(f, regs, address, error_code))
+			return;		/* tried again in the domain */
+		if (nooks_fault_kernel_allows(address, error_code)) {
+			nooks_fault_contain(f, regs, "protection-fault",
+					    address);
+			return;
+		}
+	}
+	nooks_fault_contain(f, regs, "page-fault", address);
 }
 
 static const char *nooks_fault_trap_name(unsigned long val, int trapnr,

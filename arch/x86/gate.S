@@ -29,6 +29,7 @@
 #include <asm/smap.h>
 
 #include "../../domains/xpc.h"
+#include "cr3.inc"
 
 #define FRAME	(-NOOKS_XPC_PUSHED - NOOKS_XPC_FRAME_SIZE)
 
@@ -85,9 +86,22 @@
  * registers and call desc->target (an exit) or the frame's target (an
  * entry: the driver function, or a fault nooksctl inject armed). %rbx
  * holds the frame across the call.
+ *
+ * In a protected domain an entry calls on the domain stack the C half
+ * took, after loading the domain's CR3 (its last act on the kernel's
+ * table); an exit calls on the kernel stack below the entry frame.
  */
 .macro CALL_TARGET entry
 	movq	%rsp, %rbx
+.if \entry
+	movq	NOOKS_XPC_DSTACK(%rbx), %rax
+.else
+	movq	NOOKS_XPC_KSP(%rbx), %rax
+.endif
+	testq	%rax, %rax
+	jz	.Lstack\@
+	movq	%rax, %rsp
+.Lstack\@:
 	movq	NOOKS_XPC_DESC(%rbx), %r11
 	movl	NOOKS_DESC_STACK_SLOTS(%r11), %ecx
 	cmpl	$NOOKS_MAX_STACK_SLOTS, %ecx
@@ -100,6 +114,9 @@
 	leaq	16(%rbp), %rsi
 	movq	%rsp, %rdi
 	rep movsq
+.if \entry
+	NOOKS_LOAD_CR3 NOOKS_XPC_CR3(%rbx), %rax, %rcx
+.endif
 	LOAD_ARGS %rbx
 .if \entry
 	movq	NOOKS_XPC_TARGET(%rbx), %r11
@@ -111,10 +128,12 @@
 .endm
 
 /*
- * Back on the frame (whatever the target left in %rsp), let the C half
- * fn undo the crossing, and return the target's %rax:%rdx.
+ * Back on the kernel's table and on the frame (whatever the target left
+ * in %rsp), let the C half fn undo the crossing, and return the target's
+ * %rax:%rdx, on the caller's domain table if it ran on one.
  */
 .macro RETURN_THROUGH fn
+	NOOKS_TO_KERNEL_CR3 %rcx, %rsi
 	leaq	FRAME(%rbp), %rsp
 	movq	%rax, NOOKS_XPC_RAX(%rsp)
 	movq	%rdx, NOOKS_XPC_RDX_RET(%rsp)
@@ -122,6 +141,7 @@
 	call	\fn
 	movq	NOOKS_XPC_RAX(%rsp), %rax
 	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
+	NOOKS_LOAD_CR3 NOOKS_XPC_CR3_IN(%rsp), %rcx, %rsi
 	EPILOGUE
 	RET
 .endm
@@ -152,6 +172,7 @@ SYM_INNER_LABEL(nooks_xpc_entry_return, SYM_L_GLOBAL)
 	movq	%rsp, %rdi
 	call	nooks_xpc_fail_value
 	xorl	%edx, %edx
+	NOOKS_LOAD_CR3 NOOKS_XPC_CR3_IN(%rsp), %rcx, %rsi
 	EPILOGUE
 	RET
 SYM_FUNC_END(nooks_xpc_entry)
@@ -159,6 +180,8 @@ SYM_FUNC_END(nooks_xpc_entry)
 /* An isolated driver calls a kernel function. */
 SYM_FUNC_START(nooks_xpc_exit)
 	PROLOGUE
+	/* the arguments are in the frame: any register will do */
+	NOOKS_TO_KERNEL_CR3 %rax, %rcx
 	movq	%rsp, %rdi
 	call	nooks_xpc_out
 	testq	%rax, %rax
@@ -173,6 +196,11 @@ SYM_FUNC_START(nooks_xpc_exit)
 	testq	%rax, %rax
 	jnz	.Lexit_unwind
 .Lexit_return:
+	/* Driver code that crossed out crosses back onto its table. */
+	testl	$(1 << NOOKS_XPC_ENTERED_BIT), NOOKS_XPC_FLAGS(%rsp)
+	jz	.Lexit_ret
+	NOOKS_LOAD_CR3 PER_CPU_VAR(nooks_xpc_dcr3), %rcx, %rsi
+.Lexit_ret:
 	movq	NOOKS_XPC_RAX(%rsp), %rax
 	movq	NOOKS_XPC_RDX_RET(%rsp), %rdx
 	EPILOGUE
@@ -200,6 +228,32 @@ SYM_FUNC_END(nooks_xpc_exit)
  * exception table entry pointing here to here is what lets the kernel's
  * own fixup path arrive here instead of oopsing.
  */
+SYM_CODE_START(nooks_xpc_retry_pad)
+	/*
+	 * Where a page fault of driver code that was only a stale private
+	 * table or a kernel function it may run resumes
+	 * (arch/x86/protect.c), with the faulting ip in the innermost entry
+	 * frame. Back onto the domain's table, and try again.
+	 */
+	UNWIND_HINT_EMPTY
+	pushq	%rax			/* becomes the ip to go to */
+	pushq	%rax
+	pushq	%rcx
+	NOOKS_LOAD_CR3 PER_CPU_VAR(nooks_xpc_dcr3), %rax, %rcx
+	movq	PER_CPU_VAR(nooks_xpc_cur), %rax
+	movq	NOOKS_XPC_RETRY_IP(%rax), %rax
+	testq	%rax, %rax
+	jnz	1f
+	ud2
+1:	movq	%rax, 16(%rsp)
+	popq	%rcx
+	popq	%rax
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+SYM_CODE_END(nooks_xpc_retry_pad)
+	_ASM_EXTABLE(nooks_xpc_retry_pad, nooks_xpc_retry_pad)
+
 SYM_CODE_START(nooks_xpc_fault_landing)
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_BP sp_offset=16
 	ASM_CLAC

@@ -28,6 +28,7 @@
 #include "../../domains/xpc.h"
 #include "fault.h"
 #include "hang.h"
+#include "idt.h"
 
 #define NOOKS_HANG_PERIOD_NS	(NSEC_PER_SEC / 4)
 
@@ -53,6 +54,7 @@ static notrace void nooks_hang_check(struct pt_regs *regs, unsigned int offset)
 {
 	struct nooks_xpc_frame *f = this_cpu_read(nooks_xpc_cur);
 	unsigned long deadline = this_cpu_read(nooks_xpc_deadline);
+	unsigned long ip;
 	u32 context;
 
 	if (!f || !regs || !deadline || !time_after(jiffies, deadline) ||
@@ -60,8 +62,16 @@ static notrace void nooks_hang_check(struct pt_regs *regs, unsigned int offset)
 		return;
 	context = (preempt_count() - offset) &
 		  (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
-	if (f->context != context || !nooks_hang_in_driver(f, regs->ip))
+	/*
+	 * An interrupt on a domain's table shows the frame the domain IDT
+	 * made (arch/x86/idt_stubs.S): the CPU's is above the saved CR3.
+	 */
+	ip = regs->ip;
+	if (ip == (unsigned long)nooks_idt_irq_return)
+		ip = ((unsigned long *)regs->sp)[1];
+	if (f->context != context || !nooks_hang_in_driver(f, ip))
 		return;		/* looked at again next period */
+	regs->ip = ip;		/* for the report; unwinding rewrites it */
 	nooks_fault_defer(f, regs, "hang", 0);
 }
 

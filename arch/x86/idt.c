@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The domain IDT, built once at load: a copy of the kernel's IDT (all
- * CPUs share one, mapped read-only in the cpu_entry_area) whose #DF gate
- * goes to nooks_idt_double_fault (arch/x86/trap.S), on the same IST
+ * CPUs share one, mapped read-only in the cpu_entry_area) whose gates,
+ * each with the kernel's type, privilege and IST index, go to stubs of
+ * ours (arch/x86/idt_stubs.S) that make sure the kernel's handler never
+ * runs on a domain's page table, then go on to it.
+ *
+ * #DF goes to nooks_idt_double_fault (arch/x86/trap.S), on the same IST
  * stack. A driver that runs off its stack takes a page fault it cannot
  * push a frame for: the CPU raises #DF on the IST stack. The kernel's
  * handler would panic ("kernel stack overflow"); ours contains it when
  * this CPU runs driver code and the faulting address is next to the
  * stack pointer, and passes every other #DF on to the kernel's handler.
- *
- * Every other vector is the kernel's own gate, so interrupts and
- * exceptions taken while driver code runs behave as they always did.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -25,6 +26,9 @@
 
 struct desc_ptr nooks_idt_kernel_desc, nooks_idt_domain_desc;
 unsigned long nooks_idt_kernel_df;
+unsigned long nooks_idt_kernel_handlers[IDT_ENTRIES];
+/* A register's worth of room per IST vector for its stub. */
+DEFINE_PER_CPU(unsigned long[32], nooks_idt_scratch);
 
 /**
  * nooks_idt_double_fault_regs() - is this #DF a driver's stack overflow?
@@ -55,6 +59,7 @@ noinstr bool nooks_idt_double_fault_regs(struct pt_regs *regs)
 int nooks_idt_init(void)
 {
 	gate_desc *idt, *df;
+	int i;
 
 	store_idt(&nooks_idt_kernel_desc);
 	if (nooks_idt_kernel_desc.size != IDT_ENTRIES * sizeof(gate_desc) - 1)
@@ -63,8 +68,18 @@ int nooks_idt_init(void)
 	if (!idt)
 		return -ENOMEM;
 	memcpy(idt, (void *)nooks_idt_kernel_desc.address, PAGE_SIZE);
+	for (i = 0; i < IDT_ENTRIES; i++) {
+		gate_desc *g = &idt[i];
+
+		nooks_idt_kernel_handlers[i] = gate_offset(g);
+		if (!g->bits.p)
+			continue;
+		pack_gate(g, g->bits.type, (unsigned long)nooks_idt_stubs +
+			  i * NOOKS_IDT_STUB_SIZE, g->bits.dpl, g->bits.ist,
+			  g->segment);
+	}
 	df = &idt[X86_TRAP_DF];
-	nooks_idt_kernel_df = gate_offset(df);
+	nooks_idt_kernel_df = nooks_idt_kernel_handlers[X86_TRAP_DF];
 	pack_gate(df, GATE_INTERRUPT, (unsigned long)nooks_idt_double_fault,
 		  0, df->bits.ist, __KERNEL_CS);
 	nooks_idt_domain_desc.size = nooks_idt_kernel_desc.size;

@@ -39,6 +39,17 @@ SYM_FUNC_START(nooks_payload_wild_write)
 	JMP_NOSPEC r11
 SYM_FUNC_END(nooks_payload_wild_write)
 
+/*
+ * Write a global of the kernel's own (overflowuid, adding 0: if the
+ * write lands it changes nothing), then run the driver function.
+ */
+SYM_FUNC_START(nooks_payload_kernel_write)
+	addl	$0, overflowuid(%rip)
+	movq	NOOKS_XPC_DESC(%rbx), %r11
+	movq	NOOKS_DESC_TARGET(%r11), %r11
+	JMP_NOSPEC r11
+SYM_FUNC_END(nooks_payload_kernel_write)
+
 SYM_FUNC_START(nooks_payload_stack_overflow)
 1:	subq	$512, %rsp
 	movq	$0, (%rsp)

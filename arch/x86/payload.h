@@ -13,6 +13,7 @@ struct nooks_gate_desc;
 
 void nooks_payload_null_deref(void);	/* the first of them */
 void nooks_payload_wild_write(void);
+void nooks_payload_kernel_write(void);
 void nooks_payload_stack_overflow(void);
 void nooks_payload_bug(void);
 void nooks_payload_gpf(void);

@@ -11,6 +11,8 @@
 #include <linux/objtool.h>
 #include <asm/nospec-branch.h>
 
+#include "cr3.inc"
+
 SYM_CODE_START(nooks_idt_double_fault)
 	UNWIND_HINT_IRET_REGS offset=8
 	pushq	%rdi
@@ -29,6 +31,8 @@ SYM_CODE_START(nooks_idt_double_fault)
 	pushq	%r14
 	pushq	%r15
 	UNWIND_HINT_REGS
+	/* the IST stack is writable in a domain; nothing else need be */
+	NOOKS_TO_KERNEL_CR3 %rax, %rcx
 	movq	%rsp, %rdi
 	movq	%rsp, %rbx
 	andq	$-16, %rsp

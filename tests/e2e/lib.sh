@@ -287,8 +287,28 @@ check_inject() {
 }
 
 # The fault types every driver is checked with: nooksctl name and the
-# type the kernel reports. Not among them: wild-write (not contained
-# without page tables).
+# type the kernel reports. The writes are contained only under page-table
+# protection, which a run asks for on the kernel command line
+# (nooks.protection=1: insmod does not read it, so scenarios pass
+# $NOOKS_PARAMS to insmod themselves).
 FAULTS="null-deref:page-fault stack-overflow:stack-overflow bug:bug gpf:gpf
 div-zero:divide-error bad-free:bad-param double-free:bad-param hang:hang
 illegal-insn:invalid-opcode hang-irqoff:hang"
+NOOKS_PARAMS=
+if grep -qw nooks.protection=1 /proc/cmdline 2>/dev/null; then
+	NOOKS_PARAMS=protection=1
+	FAULTS="$FAULTS wild-write:protection-fault kernel-write:protection-fault"
+fi
+
+# check_protection DOMAIN: under nooks.protection=1, the domain says it
+# is protected; otherwise that it is not
+check_protection() {
+	if [ -n "$NOOKS_PARAMS" ]; then
+		check_match "$1 protected" "^on pt_pages=" \
+			"$(sysfs_domain "$1" protection)"
+		check_match "protection on" "^on " \
+			"$(cat /sys/kernel/nooks/protection)"
+	else
+		check_eq "$1 not protected" off "$(sysfs_domain "$1" protection)"
+	fi
+}

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# Debian's dummy.ko isolated, faulting on purpose: every fault type but
-# wild-write is contained while a sentinel process keeps running, the
+# Debian's dummy.ko isolated, faulting on purpose: every fault type (the
+# writes under page-table protection: tests/check.sh runs this scenario
+# again with nooks.protection=1) is contained while a sentinel process
+# keeps running, the
 # release leaves nothing held, the restarted driver's dummy0 transmits
 # again (its packet counters move), and each state change was a
 # KOBJ_CHANGE uevent.
@@ -16,10 +18,13 @@ dummy_up() {
 	cat /sys/class/net/dummy0/statistics/tx_packets
 }
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
 check "nooksctl load dummy" nooksctl load dummy
+check_protection dummy
+# twelve faults within a minute: more restarts than the default allows
+echo 100 > /sys/kernel/nooks/domains/dummy/restart_limit
 # every uevent of the domain's kobject, one line each
 uevent sh -c 'case "$DEVPATH" in */nooks/domains/dummy)
 	echo "$ACTION $NOOKS_STATE $NOOKS_EVENT" >> /tmp/uevents;; esac' &

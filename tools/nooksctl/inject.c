@@ -4,6 +4,7 @@
  * on its next entries, to see the domain contain it and recovery run.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,8 @@ static const struct {
 	[NOOKS_FAULT_ILLEGAL_INSN]	= { "illegal-insn", "an undefined opcode" },
 	[NOOKS_FAULT_HANG_IRQOFF]	= { "hang-irqoff",
 					    "loop forever, interrupts off" },
+	[NOOKS_FAULT_KERNEL_WRITE]	= { "kernel-write",
+					    "write to a global of the kernel" },
 };
 
 _Static_assert(ARRAY_SIZE(faults) == __NOOKS_FAULT_MAX,
@@ -150,6 +153,23 @@ static void inject_error(struct nl_ctx *nl, int err, const char *name,
 	}
 }
 
+/* Does /sys/kernel/nooks/domains/NAME/protection say "on"? */
+static bool domain_protected(const char *name)
+{
+	char path[128], buf[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/nooks/domains/%s/protection",
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return !strncmp(buf, "on", 2);
+}
+
 int do_inject(int argc, char **argv)
 {
 	const char *name, *word, *count_arg = NULL;
@@ -157,6 +177,7 @@ int do_inject(int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct nl_ctx nl;
 	int i, n = 0, r, fault, err;
+	bool writes;
 
 	for (i = 0; i < argc; i++) {
 		r = opt_value(argc, argv, &i, "--count", &count_arg,
@@ -193,11 +214,14 @@ int do_inject(int argc, char **argv)
 
 	if (nl_open(&nl))
 		return -1;
-	if (fault == NOOKS_FAULT_WILD_WRITE) {
+	writes = fault == NOOKS_FAULT_WILD_WRITE ||
+		 fault == NOOKS_FAULT_KERNEL_WRITE;
+	if (writes && !domain_protected(name)) {
 		fflush(stdout);
-		fprintf(stderr, "%s: warning: %s: %s\n", bin_name,
-			"wild-write is not contained until page-table protection lands",
-			"the write lands in memory nooks.ko sets aside, and the kernel logs it");
+		fprintf(stderr, "%s: warning: %s %s: %s\n", bin_name,
+			faults[fault].name,
+			"is not contained: the domain has no page-table protection",
+			"the write lands, harmlessly, and the kernel logs it");
 	}
 	nlh = nl_msg(&nl, NOOKS_CMD_INJECT);
 	mnl_attr_put_strz(nlh, NOOKS_A_DOMAIN_NAME, name);
@@ -216,7 +240,7 @@ int do_inject(int argc, char **argv)
 		jsonw_string_field(json_wtr, "fault", faults[fault].name);
 		jsonw_uint_field(json_wtr, "count", count);
 		jsonw_bool_field(json_wtr, "contained",
-				 fault != NOOKS_FAULT_WILD_WRITE);
+				 !writes || domain_protected(name));
 		jsonw_end_object(json_wtr);
 	}
 	return 0;

@@ -9,6 +9,9 @@
 #   --log DIR              where console.log, verdict.log go (default:
 #                          build/vm/<scenario name>)
 #   --interactive          console on this terminal, no verdict (make demo)
+#   --append ARGS          more kernel command line (after the header's)
+#   --name NAME            the run's name in its verdict and log directory
+#                          (default: the scenario's file name)
 #
 # The scenario is a shell script run by the guest's init with
 # tests/e2e/lib.sh sourced. Header lines configure the run:
@@ -39,20 +42,24 @@ interactive=0
 
 die() { echo "testvm: $*" >&2; exit 2; }
 
+append_opt=
+name_opt=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
 	--ko) kos+=("$2"); shift 2 ;;
 	--log) logdir=$2; shift 2 ;;
+	--append) append_opt="$append_opt $2"; shift 2 ;;
+	--name) name_opt=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || die "usage: run.sh [--kernel stock|kunit] [--ko FILE]... SCENARIO"
+[ $# -eq 1 ] || die "usage: run.sh [--kernel stock|kunit] [--ko FILE]... [--append ARGS] [--name NAME] SCENARIO"
 scenario=$(realpath "$1")
 [ -r "$scenario" ] || die "no scenario $1"
-name=$(basename "$scenario" .sh)
+name=${name_opt:-$(basename "$scenario" .sh)}
 logdir=${logdir:-$top/build/vm/$name}
 
 header() {
@@ -60,7 +67,7 @@ header() {
 }
 modules=$(header modules)
 qemu_extra=$(header qemu)
-append_extra=$(header append)
+append_extra="$(header append)$append_opt"
 timeout_s=$(header timeout | tr -d ' ')
 timeout_s=${timeout_s:-300}
 allow=$(sed -n 's/^# testvm-allow: *//p' "$scenario" | paste -sd'|' -)

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-table protection of a domain (protect.h). When a module is bound
+ * with protection on (the "protection" parameter), its driver code runs
+ * on a page table of its own (pgtable.c) where the kernel is read-only
+ * and its image not executable, on stacks of its own (stack.c). It may
+ * write, and nothing else:
+ *
+ * - the module's data and bss (its __ro_after_init data and init data
+ *   until its init returns);
+ * - its stacks;
+ * - every CPU's per-CPU unit (drivers write __preempt_count and per-CPU
+ *   statistics inline) and every CPU's exception (IST) stacks, where the
+ *   CPU pushes NMI and #DF frames before any code of ours runs;
+ * - what its typed wrappers grant: memory it allocates, its net_device,
+ *   DMA buffers, MMIO mappings (wrappers/specs, "grant").
+ *
+ * Per-CPU units and IST stacks are granted for all CPUs, not only the
+ * one running: one table serves every CPU.
+ *
+ * TLB. Our entries are never global, so a CR3 write drops them. The
+ * kernel's own may be (PTI off): a global writable kernel entry cached
+ * before entry would let a wild write through, and a global read-only or
+ * no-execute one cached inside would fault the kernel after. With global
+ * kernel mappings every switch therefore flushes global entries too
+ * (CR4.PGE toggled, "flush-global"); with PTI on they are not global
+ * ("nonglobal") and a CR3 write is enough. With PCID a domain has a PCID
+ * of its own, flushed on every entry (the kernel flushes its changes to
+ * shared kernel tables only in its own PCIDs, so a domain PCID kept
+ * across entries could hold stale translations), while the kernel's
+ * PCID is kept across the round trip (CR3_NOFLUSH on the way back).
+ *
+ * Faults. A page fault of driver code that the kernel's tables allow is
+ * either a stale private copy (resynced, and the access tried again), a
+ * kernel function the driver may run (allowed, tried again), or a
+ * protection fault: contained like any other (arch/x86/fault.c).
+ */
+#include <linux/idr.h>
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/pgtable.h>
+#include <asm/processor-flags.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/trap_pf.h>
+#include <asm/traps.h>
+
+#include "../../core/bind.h"
+#include "../../core/domain.h"
+#include "../../domains/xpc.h"
+#include "arch.h"
+#include "protect.h"
+
+static bool nooks_protect_on;
+module_param_named(protection, nooks_protect_on, bool, 0644);
+MODULE_PARM_DESC(protection,
+		 "run drivers bound from now on under page-table protection");
+
+u8 nooks_protect_flush_global;
+unsigned long nooks_protect_noflush;
+static bool nooks_protect_pcid;
+static unsigned long nooks_protect_percpu_unit;
+static DEFINE_IDA(nooks_protect_pcids);
+
+/* Domain PCIDs: above the kernel's (1..TLB_NR_DYN_ASIDS), below PTI's. */
+#define NOOKS_PCID_FIRST	0x80
+#define NOOKS_PCID_LAST		0x7ff
+
+/*
+ * Kernel functions that the functions driver code runs in the domain
+ * (wrappers/in_domain.h) call in turn: allowed on their first fault.
+ */
+static const char *const nooks_protect_callees[] = {
+	"delay_tsc", "delay_loop", "delay_halt", "delay_halt_tpause",
+	"delay_halt_mwaitx", "memcpy_orig", "memmove_orig", "memset_orig",
+	"__x86_indirect_thunk_array", "__x86_return_thunk",
+};
+
+/* Is the kernel's leaf mapping of @addr global? */
+static bool nooks_protect_global(const void *addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)addr, &level);
+
+	return pte && (pte_flags(*pte) & _PAGE_GLOBAL);
+}
+
+static unsigned long nooks_protect_unit_size(void)
+{
+	unsigned long unit = ULONG_MAX;
+	int a, b;
+
+	for_each_possible_cpu(a)
+		for_each_possible_cpu(b)
+			if (__per_cpu_offset[b] > __per_cpu_offset[a])
+				unit = min(unit, __per_cpu_offset[b] -
+						 __per_cpu_offset[a]);
+	/* One CPU: the first chunk's least unit size. */
+	return unit == ULONG_MAX ? PCPU_MIN_UNIT_SIZE : unit;
+}
+
+/**
+ * nooks_protect_init() - find how CPUs must switch to a domain
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int nooks_protect_init(void)
+{
+	void *heap = kmalloc(64, GFP_KERNEL);
+
+	if (!heap)
+		return -ENOMEM;
+	nooks_protect_flush_global = (__read_cr4() & X86_CR4_PGE) &&
+		(nooks_protect_global(heap) ||
+		 nooks_protect_global(&nooks_protect_on) ||
+		 nooks_protect_global((void *)&jiffies) ||
+		 nooks_protect_global(this_cpu_ptr(&nooks_xpc_cur)));
+	kfree(heap);
+	nooks_protect_pcid = !!(__read_cr4() & X86_CR4_PCIDE);
+	nooks_protect_noflush = nooks_protect_pcid ? CR3_NOFLUSH : 0;
+	nooks_protect_percpu_unit = nooks_protect_unit_size();
+	pr_info("protection %s: %s\n", nooks_protect_on ? "on" : "off",
+		nooks_protect_mode());
+	return 0;
+}
+
+/**
+ * nooks_protect_uninit() - pairs with nooks_protect_init()
+ */
+void nooks_protect_uninit(void)
+{
+	ida_destroy(&nooks_protect_pcids);
+}
+
+/**
+ * nooks_protect_mode() - how CPUs switch to a domain, for sysfs
+ *
+ * Return: "flush-global" or "nonglobal" (TLB), then "pcid" or "nopcid".
+ */
+const char *nooks_protect_mode(void)
+{
+	if (nooks_protect_flush_global)
+		return nooks_protect_pcid ? "flush-global pcid" :
+					    "flush-global nopcid";
+	return nooks_protect_pcid ? "nonglobal pcid" : "nonglobal nopcid";
+}
+
+/**
+ * nooks_protect_enabled() - are modules bound from now on protected?
+ *
+ * Return: the "protection" parameter.
+ */
+bool nooks_protect_enabled(void)
+{
+	return READ_ONCE(nooks_protect_on);
+}
+
+static int nooks_protect_range(struct nooks_protect *p, unsigned long addr,
+			       unsigned long size)
+{
+	unsigned long start = addr & PAGE_MASK;
+
+	if (!size)
+		return 0;
+	return nooks_pgtable_grant(&p->pt, start,
+				   PAGE_ALIGN(addr + size) - start);
+}
+
+static int nooks_protect_grant_cpus(struct nooks_protect *p)
+{
+	int cpu, ret = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct cpu_entry_area *cea = get_cpu_entry_area(cpu);
+		unsigned long ist = (unsigned long)&cea->estacks;
+
+		ret = nooks_protect_range(p, __per_cpu_offset[cpu],
+					  nooks_protect_percpu_unit);
+		if (!ret)
+			ret = nooks_protect_range(p, ist, sizeof(cea->estacks));
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/* The bytes [from, to) of a module layout. */
+static void nooks_protect_layout(unsigned long *range,
+				 const struct module_layout *l,
+				 unsigned int from, unsigned int to)
+{
+	range[0] = (unsigned long)l->base + from;
+	range[1] = to > from ? to - from : 0;
+}
+
+static int nooks_protect_grant_module(struct nooks_protect *p,
+				      struct module *mod)
+{
+	const struct module_layout *core = &mod->core_layout;
+	const struct module_layout *init = &mod->init_layout;
+	unsigned long data[2];
+	int ret;
+
+	nooks_protect_layout(data, core, core->ro_after_init_size, core->size);
+	nooks_protect_layout(p->ro_after_init, core, core->ro_size,
+			     core->ro_after_init_size);
+	nooks_protect_layout(p->init_data, init, init->ro_size, init->size);
+	ret = nooks_protect_range(p, data[0], data[1]);
+	if (!ret)
+		ret = nooks_protect_range(p, p->ro_after_init[0],
+					  p->ro_after_init[1]);
+	if (!ret)
+		ret = nooks_protect_range(p, p->init_data[0], p->init_data[1]);
+	return ret;
+}
+
+/* Let the domain run the kernel function @addr lies in, whole. */
+static bool nooks_protect_allow_function(struct nooks_protect *p,
+					 unsigned long addr)
+{
+	char sym[KSYM_SYMBOL_LEN], *slash;
+	unsigned long off, size;
+
+	sprint_symbol(sym, addr);
+	slash = strchr(sym, '/');
+	if (!slash || sscanf(slash, "/%lx", &size) != 1 || !strchr(sym, '+') ||
+	    sscanf(strchr(sym, '+'), "+%lx", &off) != 1 || off > addr)
+		return false;
+	addr -= off;
+	return !nooks_pgtable_allow_exec(&p->pt, addr & PAGE_MASK,
+					 PAGE_ALIGN(addr + max(size, 1UL)) -
+					 (addr & PAGE_MASK));
+}
+
+/* The imports the module runs in the domain (core/bind.c checked them). */
+static int nooks_protect_allow_imports(struct nooks_protect *p,
+				       struct module *mod)
+{
+	struct mod_kallsyms *ks = rcu_dereference_protected(mod->kallsyms, 1);
+	unsigned int i;
+
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+		const char *name = ks->strtab + sym->st_name;
+
+		if (sym->st_shndx != SHN_UNDEF || !*name ||
+		    !nooks_in_domain_reason(name) || !sym->st_value)
+			continue;
+		if (!nooks_protect_allow_function(p, sym->st_value))
+			pr_warn("%s: cannot let the domain run %s\n",
+				mod->name, name);
+	}
+	return 0;
+}
+
+static void nooks_protect_free(struct nooks_protect *p)
+{
+	int i;
+
+	for (i = 0; i < p->stacks.n; i++)
+		nooks_pgtable_revoke(&p->pt, (unsigned long)p->stacks.base[i],
+				     p->stacks.size);
+	nooks_stacks_uninit(&p->stacks);
+	nooks_pgtable_uninit(&p->pt);
+	if (p->pcid)
+		ida_free(&nooks_protect_pcids, p->pcid);
+	kfree(p);
+}
+
+/**
+ * nooks_protect_bind() - protect a module being bound, if protection is on
+ * @d: its domain; d->prot is set on success
+ * @mod: the module, coming
+ *
+ * Context: process context, the module notifier.
+ * Return: 0 (also when protection is off), or a negative errno.
+ */
+int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
+{
+	struct nooks_protect *p;
+	int i, ret, pcid;
+
+	if (!nooks_protect_enabled())
+		return 0;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = nooks_pgtable_init(&p->pt);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	ret = nooks_stacks_init(&p->stacks, 4 * num_possible_cpus() + 8);
+	for (i = 0; !ret && i < p->stacks.n; i++)
+		ret = nooks_pgtable_grant(&p->pt,
+					  (unsigned long)p->stacks.base[i],
+					  p->stacks.size);
+	if (!ret)
+		ret = nooks_protect_grant_cpus(p);
+	if (!ret)
+		ret = nooks_protect_grant_module(p, mod);
+	if (!ret)
+		ret = nooks_protect_allow_imports(p, mod);
+	if (!ret && nooks_protect_pcid) {
+		pcid = ida_alloc_range(&nooks_protect_pcids, NOOKS_PCID_FIRST,
+				       NOOKS_PCID_LAST, GFP_KERNEL);
+		if (pcid < 0)
+			ret = pcid;
+		else
+			p->pcid = pcid;
+	}
+	if (ret) {
+		nooks_protect_free(p);
+		return ret;
+	}
+	p->cr3 = nooks_pgtable_cr3(&p->pt) | p->pcid;
+	pr_info("%s: protected: %u table pages, %u stacks\n", mod->name,
+		p->pt.pages, p->stacks.n);
+	WRITE_ONCE(d->prot, p);
+	return 0;
+}
+
+/**
+ * nooks_protect_live() - the module's init returned: its __ro_after_init
+ * and init data are no longer the driver's to write
+ * @d: the domain
+ */
+void nooks_protect_live(struct nooks_domain *d)
+{
+	struct nooks_protect *p = READ_ONCE(d->prot);
+	unsigned long *r;
+
+	if (!p)
+		return;
+	for (r = p->ro_after_init; r; r = r == p->ro_after_init ?
+					 p->init_data : NULL) {
+		unsigned long start = r[0] & PAGE_MASK;
+
+		if (r[1])
+			nooks_pgtable_revoke(&p->pt, start,
+					     PAGE_ALIGN(r[0] + r[1]) - start);
+	}
+}
+
+/**
+ * nooks_protect_unbind() - the module is gone: free its protection
+ * @d: the domain
+ *
+ * Threads still inside the domain (stuck past recovery's wait) may still
+ * run on its table and stacks: then they are kept, with a warning.
+ */
+void nooks_protect_unbind(struct nooks_domain *d)
+{
+	struct nooks_protect *p = READ_ONCE(d->prot);
+
+	if (!p)
+		return;
+	WRITE_ONCE(d->prot, NULL);
+	/* Gates read d->prot with preemption off. */
+	synchronize_rcu();
+	if (nooks_domain_inside(d)) {
+		pr_warn("domain %s: %lu threads still inside: its page table and stacks are not freed\n",
+			d->name, nooks_domain_inside(d));
+		return;
+	}
+	nooks_protect_free(p);
+}
+
+/**
+ * nooks_protect_grant() - the domain may write [@addr, @addr + @size)
+ * @d: the domain
+ * @addr: first byte, any alignment
+ * @size: bytes; the pages they touch are granted
+ *
+ * Context: any.
+ */
+void nooks_protect_grant(struct nooks_domain *d, unsigned long addr,
+			 size_t size)
+{
+	struct nooks_protect *p = READ_ONCE(d->prot);
+
+	if (p && addr >= TASK_SIZE_MAX && nooks_protect_range(p, addr, size))
+		pr_warn_ratelimited("domain %s: cannot grant %zu bytes at %p\n",
+				    d->name, size, (void *)addr);
+}
+
+/**
+ * nooks_protect_revoke() - undo one nooks_protect_grant() of the range
+ * @d: the domain
+ * @addr: as granted
+ * @size: as granted
+ *
+ * Context: any.
+ */
+void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,
+			  size_t size)
+{
+	struct nooks_protect *p = READ_ONCE(d->prot);
+	unsigned long start = addr & PAGE_MASK;
+
+	if (p && size && addr >= TASK_SIZE_MAX)
+		nooks_pgtable_revoke(&p->pt, start,
+				     PAGE_ALIGN(addr + size) - start);
+}
+
+/*
+ * A net_device's transmit queues are an allocation of their own, which
+ * drivers write inline (netif_start_queue, BQL's netdev_sent_queue).
+ */
+static void nooks_protect_object_extra(struct nooks_domain *d,
+				       unsigned int type, unsigned long addr,
+				       bool grant)
+{
+	struct net_device *dev = (struct net_device *)addr;
+	size_t size;
+
+	if (type != NOOKS_OBJ_NETDEV || !dev->_tx)
+		return;
+	size = dev->num_tx_queues * sizeof(struct netdev_queue);
+	if (grant)
+		nooks_protect_grant(d, (unsigned long)dev->_tx, size);
+	else
+		nooks_protect_revoke(d, (unsigned long)dev->_tx, size);
+}
+
+/**
+ * nooks_protect_grant_object() - a typed wrapper's grant of an object
+ * @d: the domain
+ * @type: enum nooks_obj_type
+ * @addr: the object
+ * @size: its bytes
+ *
+ * The object, and for a net_device its transmit queues.
+ */
+void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
+				unsigned long addr, size_t size)
+{
+	if (!READ_ONCE(d->prot))
+		return;
+	nooks_protect_grant(d, addr, size);
+	nooks_protect_object_extra(d, type, addr, true);
+}
+
+/**
+ * nooks_protect_revoke_object() - undo nooks_protect_grant_object()
+ * @d: the domain
+ * @type: as granted
+ * @addr: as granted
+ * @size: as granted
+ */
+void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
+				 unsigned long addr, size_t size)
+{
+	if (!READ_ONCE(d->prot))
+		return;
+	nooks_protect_object_extra(d, type, addr, false);
+	nooks_protect_revoke(d, addr, size);
+}
+
+static bool nooks_protect_callee(unsigned long addr)
+{
+	char sym[KSYM_SYMBOL_LEN], *plus;
+	int i;
+
+	sprint_symbol_no_offset(sym, addr);
+	plus = strchr(sym, ' ');
+	if (plus)
+		*plus = '\0';
+	if (nooks_in_domain_reason(sym))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(nooks_protect_callees); i++)
+		if (!strcmp(sym, nooks_protect_callees[i]))
+			return true;
+	return false;
+}
+
+/**
+ * nooks_protect_fault() - a page fault of driver code in a protected domain
+ * @f: the entry frame of the driver code
+ * @regs: its state; set to try the access again when that is the answer
+ * @address: the address it faulted on
+ * @error_code: the page fault's error code
+ *
+ * Context: the page fault tracepoint, the kernel's CR3 loaded.
+ * Return: true when the access is tried again (in the domain, through
+ * nooks_xpc_retry_pad); false when it is a fault of the domain.
+ */
+bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
+			 unsigned long address, unsigned long error_code)
+{
+	struct nooks_protect *p = READ_ONCE(f->domain->prot);
+	bool write = error_code & X86_PF_WRITE;
+	bool exec = error_code & X86_PF_INSTR;
+	struct nooks_pgtable_walk k, w;
+
+	if (!p || address < TASK_SIZE_MAX)
+		return false;
+	nooks_pgtable_lookup(NULL, address, &k);
+	if (!k.present || (write && !k.rw) || (exec && k.nx))
+		return false;		/* the kernel would not allow it either */
+	nooks_pgtable_lookup(&p->pt, address, &w);
+	if (w.present && (!write || w.rw) && (!exec || !w.nx)) {
+		/* allowed already: a stale TLB entry, dropped by the fault */
+	} else if (nooks_pgtable_resync(&p->pt, address)) {
+		atomic_long_inc(&p->resyncs);
+	} else if (exec && nooks_protect_callee(address) &&
+		   nooks_protect_allow_function(p, address)) {
+		atomic_long_inc(&p->exec_allowed);
+	} else {
+		return false;
+	}
+	/*
+	 * Resume at the pad, which loads the domain's CR3 and jumps to
+	 * f->retry_ip. (Not on the stack below regs->sp: that is where the
+	 * CPU pushed the frame regs are.)
+	 */
+	f->retry_ip = regs->ip;
+	regs->ip = (unsigned long)nooks_xpc_retry_pad;
+	return true;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Page-table protection of a domain: its page table, its stacks, what it
+ * may write and run, and how CPUs switch to it (domains/xpc.c, the
+ * gates and the domain IDT).
+ */
+#ifndef _NOOKS_ARCH_X86_PROTECT_H
+#define _NOOKS_ARCH_X86_PROTECT_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+#include "pgtable.h"
+#include "stack.h"
+
+struct module;
+struct nooks_domain;
+struct pt_regs;
+struct nooks_xpc_frame;
+
+/**
+ * struct nooks_protect - one bound module's protection domain
+ * @pt: the page table
+ * @stacks: the stacks its driver code runs on
+ * @cr3: what CR3 holds while a CPU runs in it (the table and its PCID)
+ * @pcid: its PCID, 0 without PCID
+ * @ro_after_init: the module's __ro_after_init data, writable until its
+ *	init returns (start, size); immutable
+ * @init_data: the same for its init data
+ * @stack_misses: entries refused because every stack was in use
+ * @resyncs: faults that found a stale private table copy
+ * @exec_allowed: kernel functions allowed to run in the domain on a fault
+ */
+struct nooks_protect {
+	struct nooks_pgtable pt;
+	struct nooks_stacks stacks;
+	unsigned long cr3;
+	u16 pcid;
+	unsigned long ro_after_init[2];
+	unsigned long init_data[2];
+	atomic_long_t stack_misses;
+	atomic_long_t resyncs;
+	atomic_long_t exec_allowed;
+};
+
+/* Global kernel TLB entries must go on every switch (read by asm). */
+extern u8 nooks_protect_flush_global;
+/* CR3_NOFLUSH with PCID: going back to the kernel keeps its PCID's TLB. */
+extern unsigned long nooks_protect_noflush;
+
+int nooks_protect_init(void);
+void nooks_protect_uninit(void);
+const char *nooks_protect_mode(void);
+bool nooks_protect_enabled(void);
+
+int nooks_protect_bind(struct nooks_domain *d, struct module *mod);
+void nooks_protect_live(struct nooks_domain *d);
+void nooks_protect_unbind(struct nooks_domain *d);
+void nooks_protect_grant(struct nooks_domain *d, unsigned long addr,
+			 size_t size);
+void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,
+			  size_t size);
+void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
+				unsigned long addr, size_t size);
+void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
+				 unsigned long addr, size_t size);
+bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
+			 unsigned long address, unsigned long error_code);
+
+/* The CR3 value a CPU loads to run in @p (the domain's PCID flushed). */
+static __always_inline unsigned long
+nooks_protect_load_cr3(const struct nooks_protect *p)
+{
+	return p->cr3;
+}
+
+#endif /* _NOOKS_ARCH_X86_PROTECT_H */

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# Page-table protection (arch/x86/protect.c), opt-in with
+# nooks.protection=1, on Debian's dummy.ko: the driver runs on its own
+# page table and stacks and still transmits; a write to nooks.ko's memory
+# (wild-write) and one to a kernel global (kernel-write) are contained
+# protection faults, the kernel and a sentinel process run on, and the
+# global is unchanged. Without protection the same writes land
+# (tests/e2e/recover-dummy.sh does not inject them). Each fault is on a
+# fresh load with --restart=never: restarted instances under protection
+# can read stale private table copies (Documentation/design/protection.rst).
+# testvm-modules: dummy
+# testvm-append: nooks.protection=1
+# testvm-timeout: 400
+
+dummy_up() {
+	ip link set dummy0 up
+	ip addr add 10.9.0.1/24 dev dummy0 2>/dev/null
+	ping -c 2 -W 1 10.9.0.2 > /dev/null 2>&1
+	cat /sys/class/net/dummy0/statistics/tx_packets
+}
+
+check "insmod nooks.ko protection=1" insmod /nooks/nooks.ko $NOOKS_PARAMS
+start_sentinel
+check_match "global protection file" \
+	"^on (flush-global|nonglobal) (pcid|nopcid) [45]-level$" \
+	"$(cat /sys/kernel/nooks/protection)"
+v0=$(cat /proc/sys/kernel/overflowuid)
+for fault in wild-write kernel-write; do
+	check "$fault: nooksctl load dummy" nooksctl load dummy --restart=never
+	check_protection dummy
+	echo "# $(sysfs_domain dummy protection)"
+	check "$fault: dummy0 transmits under protection" \
+		[ "$(dummy_up)" -ge 2 ]
+	check "$fault: nooksctl inject" nooksctl inject dummy $fault
+	for i in $(seq 50); do
+		[ "$(sysfs_domain dummy faults)" != 0 ] && break
+		cat /sys/class/net/dummy0/statistics/tx_packets > /dev/null
+		sleep 0.2
+	done
+	check_eq "$fault: counted" 1 "$(sysfs_domain dummy faults)"
+	check_match "$fault: a protection fault of its payload" \
+		"^protection-fault nooks_payload_${fault/-/_}\+.* injected in " \
+		"$(sysfs_domain dummy last_fault)"
+	check "$fault: stopped" wait_domain dummy state stopped 30
+	check "$fault: nooksctl unload dummy" nooksctl unload dummy
+done
+check_eq "kernel-write: overflowuid unchanged" "$v0" \
+	"$(cat /proc/sys/kernel/overflowuid)"
+check_sentinel
+check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
+check "rmmod nooks" rmmod nooks
