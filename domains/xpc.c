@@ -171,6 +171,7 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 		}
 		f->dstack = nooks_stack_top(&p->stacks, f->stack);
 		f->cr3 = nooks_protect_load_cr3(p);
+		nooks_protect_sync_stack(p);
 	}
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;

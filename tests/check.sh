@@ -82,13 +82,16 @@ for s in tests/e2e/*.sh; do
 	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
 		--ko "$top/nooks.ko" "$s"
 done
-# protection with PTI on (no global flush needed) and with 4-level paging
-tapstep e2e-protect-dummy-pti tools/testvm/run.sh --kernel stock \
-	--ko "$top/nooks.ko" --append pti=on --name protect-dummy-pti \
-	tests/e2e/protect-dummy.sh
-tapstep e2e-protect-dummy-no5lvl tools/testvm/run.sh --kernel stock \
-	--ko "$top/nooks.ko" --append no5lvl --name protect-dummy-no5lvl \
-	tests/e2e/protect-dummy.sh
+# every fault type, the writes included, under page-table protection:
+# PTI off (global kernel mappings: flush-global) with 5-level paging, and
+# PTI on (nonglobal) with 4-level paging
+tapstep e2e-protect-recover-dummy tools/testvm/run.sh --kernel stock \
+	--ko "$top/nooks.ko" --append nooks.protection=1 \
+	--name protect-recover-dummy tests/e2e/recover-dummy.sh
+tapstep e2e-protect-pti-no5lvl-recover-dummy tools/testvm/run.sh \
+	--kernel stock --ko "$top/nooks.ko" \
+	--append "nooks.protection=1 pti=on no5lvl" \
+	--name protect-pti-no5lvl-recover-dummy tests/e2e/recover-dummy.sh
 # the control: the same payloads, run natively, do crash the kernel
 tapstep control-native bash tests/control/native.sh
 

@@ -22,10 +22,15 @@ static int nooks_entry_xmit_pre(struct nooks_xpc_frame *f)
 {
 	unsigned long v[] = { f->rdi, SKB_DROP_REASON_NOT_SPECIFIED };
 
+	/*
+	 * grant: drivers update the sk_buff inline (__skb_put when they pad
+	 * it); not its data (protection.rst)
+	 */
 	if (f->rdi)
-		nooks_wrap_acquire(f, NOOKS_OBJ_SKB, f->rdi, 0,
+		nooks_wrap_acquire(f, NOOKS_OBJ_SKB, f->rdi,
+				   sizeof(struct sk_buff),
 				   (void *)kfree_skb_reason, v, ARRAY_SIZE(v),
-				   NOOKS_WRAPF_AGAIN_OK);
+				   NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
 	return 0;
 }
 

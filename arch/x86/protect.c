@@ -40,6 +40,7 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -370,6 +371,30 @@ void nooks_protect_unbind(struct nooks_domain *d)
 		return;
 	}
 	nooks_protect_free(p);
+}
+
+/**
+ * nooks_protect_sync_stack() - the current task's stack as it is now
+ * @p: the protection of the domain the task enters
+ *
+ * The entry gate reads its frame and the caller's stack arguments on the
+ * domain's table, and the driver reads what its caller passes by pointer.
+ * Task stacks are vmalloc areas whose addresses the kernel reuses: a
+ * private table copy may still map this one's pages to an older stack's.
+ * Interrupt stacks never move.
+ *
+ * Context: the entry gate, the kernel's CR3 loaded.
+ */
+void nooks_protect_sync_stack(struct nooks_protect *p)
+{
+	unsigned long s, a;
+
+	if (!in_task())
+		return;
+	s = (unsigned long)task_stack_page(current);
+	for (a = s; a < s + THREAD_SIZE; a += PAGE_SIZE)
+		if (nooks_pgtable_resync(&p->pt, a))
+			atomic_long_inc(&p->resyncs);
 }
 
 /**

@@ -56,6 +56,7 @@ bool nooks_protect_enabled(void);
 int nooks_protect_bind(struct nooks_domain *d, struct module *mod);
 void nooks_protect_live(struct nooks_domain *d);
 void nooks_protect_unbind(struct nooks_domain *d);
+void nooks_protect_sync_stack(struct nooks_protect *p);
 void nooks_protect_grant(struct nooks_domain *d, unsigned long addr,
 			 size_t size);
 void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,

@@ -5,9 +5,9 @@
 # (wild-write) and one to a kernel global (kernel-write) are contained
 # protection faults, the kernel and a sentinel process run on, and the
 # global is unchanged. Without protection the same writes land
-# (tests/e2e/recover-dummy.sh does not inject them). Each fault is on a
-# fresh load with --restart=never: restarted instances under protection
-# can read stale private table copies (Documentation/design/protection.rst).
+# (tests/e2e/recover-dummy.sh injects them only when booted with
+# nooks.protection=1, as tests/check.sh does). Here each fault is on a
+# fresh load with --restart=never, which then stops the domain.
 # testvm-modules: dummy
 # testvm-append: nooks.protection=1
 # testvm-timeout: 400
