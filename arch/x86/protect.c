@@ -454,6 +454,29 @@ static void nooks_protect_object_extra(struct nooks_domain *d,
 		nooks_protect_revoke(d, (unsigned long)dev->_tx, size);
 }
 
+/*
+ * A __percpu cookie (alloc_percpu) is not an address of the kernel half:
+ * each CPU's copy of the @size bytes is. Return: true if @addr was one.
+ */
+static bool nooks_protect_percpu(struct nooks_domain *d, unsigned long addr,
+				 size_t size, bool grant)
+{
+	int cpu;
+
+	if (!addr || addr >= TASK_SIZE_MAX)
+		return false;
+	for_each_possible_cpu(cpu) {
+		unsigned long a = (unsigned long)
+			per_cpu_ptr((void __percpu *)addr, cpu);
+
+		if (grant)
+			nooks_protect_grant(d, a, size);
+		else
+			nooks_protect_revoke(d, a, size);
+	}
+	return true;
+}
+
 /**
  * nooks_protect_grant_object() - a typed wrapper's grant of an object
  * @d: the domain
@@ -467,6 +490,8 @@ void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
 				unsigned long addr, size_t size)
 {
 	if (!READ_ONCE(d->prot))
+		return;
+	if (nooks_protect_percpu(d, addr, size, true))
 		return;
 	nooks_protect_grant(d, addr, size);
 	nooks_protect_object_extra(d, type, addr, true);
@@ -483,6 +508,8 @@ void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
 				 unsigned long addr, size_t size)
 {
 	if (!READ_ONCE(d->prot))
+		return;
+	if (nooks_protect_percpu(d, addr, size, false))
 		return;
 	nooks_protect_object_extra(d, type, addr, false);
 	nooks_protect_revoke(d, addr, size);
