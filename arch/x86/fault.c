@@ -37,7 +37,6 @@
 #include <linux/tracepoint.h>
 #include <asm/processor-flags.h>
 #include <asm/ptrace.h>
-#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 
 #include "../../core/domain.h"
@@ -158,19 +157,6 @@ notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
 	nooks_fault_report(f, slot->type, slot->ip, slot->address);
 }
 
-/* Would the kernel's own tables have let this access through? */
-static bool nooks_fault_kernel_allows(unsigned long address,
-				      unsigned long error_code)
-{
-	struct nooks_pgtable_walk k;
-
-	if (address < TASK_SIZE_MAX)
-		return false;
-	nooks_pgtable_lookup(NULL, address, &k);
-	return k.present && (k.rw || !(error_code & X86_PF_WRITE)) &&
-	       (!k.nx || !(error_code & X86_PF_INSTR));
-}
-
 static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 					 struct pt_regs *regs,
 					 unsigned long error_code)
@@ -179,14 +165,15 @@ static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 
 	if (!f || user_mode(regs))
 		return;
-	if (f->cr3) {
-		if (nooks_protect_fault(f, regs, address, error_code))
-			return;		/* tried again in the domain */
-		if (nooks_fault_kernel_allows(address, error_code)) {
-			nooks_fault_contain(f, regs, "protection-fault",
-					    address);
-			return;
-		}
+	switch (f->cr3 ? nooks_protect_fault(f, regs, address, error_code) :
+			 NOOKS_PF_OTHER) {
+	case NOOKS_PF_RETRIED:
+		return;			/* tried again in the domain */
+	case NOOKS_PF_PROTECTION:
+		nooks_fault_contain(f, regs, "protection-fault", address);
+		return;
+	case NOOKS_PF_OTHER:
+		break;
 	}
 	nooks_fault_contain(f, regs, "page-fault", address);
 }

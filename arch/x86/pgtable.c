@@ -26,11 +26,9 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/smp.h>
 #include <asm/page.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
-#include <asm/tlbflush.h>
 
 #include "arch.h"
 #include "pgtable.h"
@@ -63,6 +61,13 @@ static unsigned long *nooks_pt_entry(unsigned long *table, unsigned int level,
 static unsigned long *nooks_pt_table(unsigned long e)
 {
 	return __va(e & PTE_PFN_MASK);
+}
+
+/* Does @e point to a private table of ours? */
+static bool nooks_pt_private(unsigned long e)
+{
+	return (e & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
+	       (_PAGE_PRESENT | NOOKS_PT_PRIV);
 }
 
 static bool nooks_pt_leaf(unsigned long e, unsigned int level)
@@ -233,8 +238,7 @@ static void nooks_pt_free_below(struct nooks_pgtable *pt, unsigned long *table,
 	int i;
 
 	for (i = from; level > 1 && i < NOOKS_PT_ENTRIES; i++)
-		if ((table[i] & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
-		    (_PAGE_PRESENT | NOOKS_PT_PRIV))
+		if (nooks_pt_private(table[i]))
 			nooks_pt_free(pt, nooks_pt_table(table[i]), level - 1);
 }
 
@@ -257,8 +261,7 @@ static void nooks_pt_retire(struct nooks_pgtable *pt, unsigned long *table,
 	int i;
 
 	for (i = 0; level > 1 && i < NOOKS_PT_ENTRIES; i++)
-		if ((table[i] & (_PAGE_PRESENT | NOOKS_PT_PRIV)) ==
-		    (_PAGE_PRESENT | NOOKS_PT_PRIV))
+		if (nooks_pt_private(table[i]))
 			nooks_pt_retire(pt, nooks_pt_table(table[i]), level - 1);
 	list_add(&virt_to_page(table)->lru, &pt->retired);
 }
@@ -393,10 +396,8 @@ flush:
 int nooks_pgtable_grant(struct nooks_pgtable *pt, unsigned long start,
 			unsigned long size)
 {
-	unsigned long flags;
+	unsigned long flags, a;
 	int ret;
-
-	unsigned long a;
 
 	if (!nooks_pt_range_ok(start, size))
 		return -EINVAL;
@@ -581,7 +582,7 @@ static bool nooks_pt_resync(struct nooks_pgtable *pt, unsigned long addr)
 		xa_lock(&pt->grants);
 		nooks_pt_reapply(pt, first, first + span - 1);
 		xa_unlock(&pt->grants);
-			changed = true;
+		changed = true;
 		break;
 	}
 	return changed;

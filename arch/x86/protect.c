@@ -42,7 +42,6 @@
 #include <linux/percpu.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/pgtable.h>
@@ -50,7 +49,6 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trap_pf.h>
-#include <asm/traps.h>
 
 #include "../../core/bind.h"
 #include "../../core/domain.h"
@@ -171,6 +169,17 @@ static int nooks_protect_range(struct nooks_protect *p, unsigned long addr,
 		return 0;
 	return nooks_pgtable_grant(&p->pt, start,
 				   PAGE_ALIGN(addr + size) - start);
+}
+
+/* Undo nooks_protect_range(). */
+static void nooks_protect_unrange(struct nooks_protect *p, unsigned long addr,
+				  unsigned long size)
+{
+	unsigned long start = addr & PAGE_MASK;
+
+	if (size)
+		nooks_pgtable_revoke(&p->pt, start,
+				     PAGE_ALIGN(addr + size) - start);
 }
 
 static int nooks_protect_grant_cpus(struct nooks_protect *p)
@@ -335,18 +344,11 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 void nooks_protect_live(struct nooks_domain *d)
 {
 	struct nooks_protect *p = READ_ONCE(d->prot);
-	unsigned long *r;
 
 	if (!p)
 		return;
-	for (r = p->ro_after_init; r; r = r == p->ro_after_init ?
-					 p->init_data : NULL) {
-		unsigned long start = r[0] & PAGE_MASK;
-
-		if (r[1])
-			nooks_pgtable_revoke(&p->pt, start,
-					     PAGE_ALIGN(r[0] + r[1]) - start);
-	}
+	nooks_protect_unrange(p, p->ro_after_init[0], p->ro_after_init[1]);
+	nooks_protect_unrange(p, p->init_data[0], p->init_data[1]);
 }
 
 /**
@@ -427,11 +429,9 @@ void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,
 			  size_t size)
 {
 	struct nooks_protect *p = READ_ONCE(d->prot);
-	unsigned long start = addr & PAGE_MASK;
 
-	if (p && size && addr >= TASK_SIZE_MAX)
-		nooks_pgtable_revoke(&p->pt, start,
-				     PAGE_ALIGN(addr + size) - start);
+	if (p && addr >= TASK_SIZE_MAX)
+		nooks_protect_unrange(p, addr, size);
 }
 
 /*
@@ -540,22 +540,28 @@ static bool nooks_protect_callee(unsigned long addr)
  * @error_code: the page fault's error code
  *
  * Context: the page fault tracepoint, the kernel's CR3 loaded.
- * Return: true when the access is tried again (in the domain, through
- * nooks_xpc_retry_pad); false when it is a fault of the domain.
+ * Return: NOOKS_PF_RETRIED when the access is tried again (in the domain,
+ * through nooks_xpc_retry_pad); NOOKS_PF_PROTECTION when the kernel's
+ * tables would allow it and the domain's do not: a protection fault;
+ * NOOKS_PF_OTHER when the kernel would not allow it either.
  */
-bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
-			 unsigned long address, unsigned long error_code)
+enum nooks_protect_pf nooks_protect_fault(struct nooks_xpc_frame *f,
+					  struct pt_regs *regs,
+					  unsigned long address,
+					  unsigned long error_code)
 {
 	struct nooks_protect *p = READ_ONCE(f->domain->prot);
 	bool write = error_code & X86_PF_WRITE;
 	bool exec = error_code & X86_PF_INSTR;
 	struct nooks_pgtable_walk k, w;
 
-	if (!p || address < TASK_SIZE_MAX)
-		return false;
+	if (address < TASK_SIZE_MAX)
+		return NOOKS_PF_OTHER;
 	nooks_pgtable_lookup(NULL, address, &k);
 	if (!k.present || (write && !k.rw) || (exec && k.nx))
-		return false;		/* the kernel would not allow it either */
+		return NOOKS_PF_OTHER;	/* the kernel would not allow it */
+	if (!p)
+		return NOOKS_PF_PROTECTION;
 	nooks_pgtable_lookup(&p->pt, address, &w);
 	if (w.present && (!write || w.rw) && (!exec || !w.nx)) {
 		/* allowed already: a stale TLB entry, dropped by the fault */
@@ -565,7 +571,7 @@ bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
 		   nooks_protect_allow_function(p, address)) {
 		atomic_long_inc(&p->exec_allowed);
 	} else {
-		return false;
+		return NOOKS_PF_PROTECTION;
 	}
 	/*
 	 * Resume at the pad, which loads the domain's CR3 and jumps to
@@ -574,5 +580,5 @@ bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
 	 */
 	f->retry_ip = regs->ip;
 	regs->ip = (unsigned long)nooks_xpc_retry_pad;
-	return true;
+	return NOOKS_PF_RETRIED;
 }

@@ -65,8 +65,17 @@ void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
 				unsigned long addr, size_t size);
 void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
 				 unsigned long addr, size_t size);
-bool nooks_protect_fault(struct nooks_xpc_frame *f, struct pt_regs *regs,
-			 unsigned long address, unsigned long error_code);
+/* What nooks_protect_fault() found. */
+enum nooks_protect_pf {
+	NOOKS_PF_OTHER,		/* the kernel would not allow it either */
+	NOOKS_PF_PROTECTION,	/* the kernel would, the domain may not */
+	NOOKS_PF_RETRIED,	/* a stale copy or an allowed function */
+};
+
+enum nooks_protect_pf nooks_protect_fault(struct nooks_xpc_frame *f,
+					  struct pt_regs *regs,
+					  unsigned long address,
+					  unsigned long error_code);
 
 /* The CR3 value a CPU loads to run in @p (the domain's PCID flushed). */
 static __always_inline unsigned long

@@ -254,6 +254,15 @@ wait_domain() {
 	return 1
 }
 
+# dummy_up: dummy0 up with an address; ping through it (nobody answers,
+# but the packets are transmitted); print its tx_packets
+dummy_up() {
+	ip link set dummy0 up
+	ip addr add 10.9.0.1/24 dev dummy0 2>/dev/null
+	ping -c 2 -W 1 10.9.0.2 > /dev/null 2>&1
+	cat /sys/class/net/dummy0/statistics/tx_packets
+}
+
 # check_inject DOMAIN FAULT TYPE TRIGGER...: arm FAULT, run TRIGGER until
 # it fires (at most 20 s); the fault is counted and reported as TYPE, the
 # agent found nothing held after the release, and the domain is live

@@ -12,13 +12,6 @@
 # testvm-append: nooks.protection=1
 # testvm-timeout: 400
 
-dummy_up() {
-	ip link set dummy0 up
-	ip addr add 10.9.0.1/24 dev dummy0 2>/dev/null
-	ping -c 2 -W 1 10.9.0.2 > /dev/null 2>&1
-	cat /sys/class/net/dummy0/statistics/tx_packets
-}
-
 check "insmod nooks.ko protection=1" insmod /nooks/nooks.ko $NOOKS_PARAMS
 start_sentinel
 check_match "global protection file" \

@@ -9,15 +9,6 @@
 # testvm-modules: dummy
 # testvm-timeout: 600
 
-# dummy_up: dummy0 up with an address; ping through it (nobody answers,
-# but the packets are transmitted); print its tx_packets
-dummy_up() {
-	ip link set dummy0 up
-	ip addr add 10.9.0.1/24 dev dummy0 2>/dev/null
-	ping -c 2 -W 1 10.9.0.2 > /dev/null 2>&1
-	cat /sys/class/net/dummy0/statistics/tx_packets
-}
-
 check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
