@@ -99,11 +99,10 @@ void nooks_domain_release(struct kobject *kobj)
 
 /* The driver released an object it could write: it no longer may. */
 static void nooks_domain_ungrant(struct nooks_objtrack *t,
-				 enum nooks_obj_type type, unsigned long addr,
-				 size_t size)
+				 const struct nooks_object *obj)
 {
 	nooks_protect_revoke_object(container_of(t, struct nooks_domain,
-						 objects), type, addr, size);
+						 objects), obj);
 }
 
 static void nooks_domain_fault_work(struct work_struct *work)

@@ -131,10 +131,11 @@ static ssize_t protection_show(struct kobject *kobj,
 		n = sysfs_emit(buf, "on pt_pages=%u stacks=%u ",
 			       READ_ONCE(p->pt.pages), p->stacks.n);
 		n += sysfs_emit_at(buf, n,
-				   "stack_misses=%ld resyncs=%ld exec_allowed=%ld\n",
+				   "stack_misses=%ld resyncs=%ld exec_allowed=%ld syncs=%ld\n",
 				   atomic_long_read(&p->stack_misses),
 				   atomic_long_read(&p->resyncs),
-				   atomic_long_read(&p->exec_allowed));
+				   atomic_long_read(&p->exec_allowed),
+				   atomic_long_read(&p->syncs));
 	}
 	rcu_read_unlock();
 	return n;

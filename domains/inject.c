@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "../arch/x86/payload.h"
+#include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "../wrappers/wrap.h"
 #include "inject.h"
@@ -32,7 +33,8 @@
 static bool nooks_inject_writes(u32 fault)
 {
 	return fault == NOOKS_FAULT_WILD_WRITE ||
-	       fault == NOOKS_FAULT_KERNEL_WRITE;
+	       fault == NOOKS_FAULT_KERNEL_WRITE ||
+	       fault == NOOKS_FAULT_STALE_WRITE;
 }
 
 const char *const nooks_fault_names[__NOOKS_FAULT_MAX] = {
@@ -48,6 +50,7 @@ const char *const nooks_fault_names[__NOOKS_FAULT_MAX] = {
 	[NOOKS_FAULT_ILLEGAL_INSN] = "illegal-insn",
 	[NOOKS_FAULT_HANG_IRQOFF] = "hang-irqoff",
 	[NOOKS_FAULT_KERNEL_WRITE] = "kernel-write",
+	[NOOKS_FAULT_STALE_WRITE] = "stale-write",
 };
 
 /* kfree through the domain's injection gate, as its driver would. */
@@ -99,6 +102,29 @@ static int nooks_inject_victim(struct nooks_domain *d)
 	return 0;
 }
 
+/*
+ * What stale-write writes: a page-sized allocation of the domain's heap
+ * (domains/heap.c; kmalloc's when unprotected), granted and revoked as
+ * the driver's own kmalloc and kfree would, then freed: the page holds no
+ * other object, so nothing keeps it writable.
+ */
+static int nooks_inject_stale(struct nooks_domain *d)
+{
+	struct nooks_protect *p = READ_ONCE(d->prot);
+	struct kmem_cache *c = p ? nooks_heap_cache(&p->heap, PAGE_SIZE) :
+				   NULL;
+	void *v = c ? kmalloc_trace(c, GFP_ATOMIC, PAGE_SIZE) :
+		      kmalloc(PAGE_SIZE, GFP_ATOMIC);
+
+	if (!v)
+		return -ENOMEM;
+	nooks_protect_grant(d, (unsigned long)v, PAGE_SIZE);
+	nooks_protect_revoke(d, (unsigned long)v, PAGE_SIZE);
+	kfree(v);
+	WRITE_ONCE(nooks_payload_stale, (unsigned long)v);
+	return 0;
+}
+
 static void (*const nooks_payloads[__NOOKS_FAULT_MAX])(void) = {
 	[NOOKS_FAULT_NULL_DEREF] = nooks_payload_null_deref,
 	[NOOKS_FAULT_WILD_WRITE] = nooks_payload_wild_write,
@@ -112,6 +138,7 @@ static void (*const nooks_payloads[__NOOKS_FAULT_MAX])(void) = {
 	[NOOKS_FAULT_ILLEGAL_INSN] = nooks_payload_illegal_insn,
 	[NOOKS_FAULT_HANG_IRQOFF] = nooks_payload_hang_irqoff,
 	[NOOKS_FAULT_KERNEL_WRITE] = nooks_payload_kernel_write,
+	[NOOKS_FAULT_STALE_WRITE] = nooks_payload_stale_write,
 };
 
 static bool nooks_inject_frees(u32 fault)
@@ -190,6 +217,11 @@ notrace void nooks_inject_fire(struct nooks_domain *d,
 	}
 	if (fault == NOOKS_FAULT_DOUBLE_FREE && nooks_inject_victim(d)) {
 		pr_warn("domain %s: double-free not injected: no memory\n",
+			d->name);
+		return;
+	}
+	if (fault == NOOKS_FAULT_STALE_WRITE && nooks_inject_stale(d)) {
+		pr_warn("domain %s: stale-write not injected: no memory\n",
 			d->name);
 		return;
 	}

@@ -171,7 +171,7 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 		}
 		f->dstack = nooks_stack_top(&p->stacks, f->stack);
 		f->cr3 = nooks_protect_load_cr3(p);
-		nooks_protect_sync_stack(p);
+		nooks_protect_sync(p);
 	}
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;
@@ -202,6 +202,8 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 	nooks_xpc_pop(f->prev);
 	if (f->prot)
 		nooks_stack_put(&f->prot->stacks, f->stack);
+	if (unlikely(f->flags & NOOKS_XPC_TASK_GRANT))
+		nooks_protect_task_revoke(f);
 	nooks_domain_count(f->domain, NOOKS_CNT_LEAVES);
 	preempt_enable();
 	w = nooks_domain_wrapper(f->domain, f->desc);
@@ -296,6 +298,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 
 	f->kind = NOOKS_XPC_EXIT;
 	f->domain = d;
+	f->target = f->desc->target;
 	f->flags = 0;
 	f->prev = NULL;
 	f->ksp = 0;

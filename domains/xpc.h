@@ -67,6 +67,8 @@ enum nooks_xpc_kind {
 
 /* The exit frame gave back a preemption count taken by an entry. */
 #define NOOKS_XPC_ENTERED	BIT(NOOKS_XPC_ENTERED_BIT)
+/* The entry granted its task's pagefault_disabled (arch/x86/protect.c). */
+#define NOOKS_XPC_TASK_GRANT	BIT(1)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */
@@ -89,7 +91,7 @@ struct nooks_xpc_frame {
 	u32 context;			/* entry: interrupt context it runs in */
 	u32 preempt;			/* entry: preempt_count() in the driver */
 	unsigned long irqflags;		/* entry: interrupt flags at entry */
-	u64 target;			/* entry: the code it calls */
+	u64 target;			/* the code it calls */
 	unsigned long deadline;		/* entry: cross by then or hang */
 	/* protected domains (arch/x86/protect.h) */
 	u64 dstack;		/* entry: top of its domain stack; 0: none */

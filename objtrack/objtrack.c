@@ -283,7 +283,7 @@ int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 	if (!obj)
 		return -ENOENT;
 	if ((obj->flags & NOOKS_OBJF_GRANT) && t->ungrant)
-		t->ungrant(t, obj->key.type, obj->key.addr, obj->size);
+		t->ungrant(t, obj);
 	nooks_objtrack_free(obj);
 	nooks_objtrack_free_list(&dead);
 	return 0;

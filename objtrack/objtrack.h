@@ -53,6 +53,16 @@ struct nooks_object {
 	unsigned long values[NOOKS_OBJ_MAX_VALUES];
 	u8 n_values;
 	u8 flags;			/* NOOKS_OBJF_* */
+	/*
+	 * NOOKS_OBJF_GRANT: what the driver may write, as it was granted
+	 * (arch/x86/protect.c): size bytes at grant (key.addr, or the
+	 * memory of a struct page), and extra_size bytes at extra (an
+	 * sk_buff's data, a net_device's transmit queues), which the kernel
+	 * may move while the driver holds the object.
+	 */
+	unsigned long grant;
+	unsigned long extra;
+	size_t extra_size;
 };
 
 /*
@@ -75,8 +85,8 @@ struct nooks_objtrack {
 	 * nooks_objtrack_remove() removes: the driver may no longer write
 	 * it. NULL or set once after init.
 	 */
-	void (*ungrant)(struct nooks_objtrack *t, enum nooks_obj_type type,
-			unsigned long addr, size_t size);
+	void (*ungrant)(struct nooks_objtrack *t,
+			const struct nooks_object *obj);
 };
 
 int nooks_objtrack_init(struct nooks_objtrack *t);

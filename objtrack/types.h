@@ -23,6 +23,7 @@ NOOKS_OBJ_TYPE(NAPI, napi, NOOKS_OBJF_EMBEDDED, "NAPI contexts added to a net_de
 NOOKS_OBJ_TYPE(NETDEV, netdev, 0, "net_device allocations")
 NOOKS_OBJ_TYPE(NETDEV_REGISTERED, netdev_registered, 0, "registered net_devices")
 NOOKS_OBJ_TYPE(SKB, skb, 0, "socket buffers the driver allocated and still owns")
+NOOKS_OBJ_TYPE(REQUEST, request, 0, "block requests the driver was handed and has not ended")
 NOOKS_OBJ_TYPE(BLK_MQ, blk_mq, 0, "blk-mq tag sets")
 NOOKS_OBJ_TYPE(GENDISK, gendisk, 0, "allocated gendisks")
 NOOKS_OBJ_TYPE(DISK_ADDED, disk_added, 0, "gendisks added to the system")

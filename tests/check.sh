@@ -82,16 +82,21 @@ for s in tests/e2e/*.sh; do
 	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
 		--ko "$top/nooks.ko" "$s"
 done
-# every fault type, the writes included, under page-table protection:
-# PTI off (global kernel mappings: flush-global) with 5-level paging, and
-# PTI on (nonglobal) with 4-level paging
-tapstep e2e-protect-recover-dummy tools/testvm/run.sh --kernel stock \
-	--ko "$top/nooks.ko" --append nooks.protection=1 \
-	--name protect-recover-dummy tests/e2e/recover-dummy.sh
-tapstep e2e-protect-pti-no5lvl-recover-dummy tools/testvm/run.sh \
-	--kernel stock --ko "$top/nooks.ko" \
-	--append "nooks.protection=1 pti=on no5lvl" \
-	--name protect-pti-no5lvl-recover-dummy tests/e2e/recover-dummy.sh
+# every fault type, the writes included, on the four drivers under
+# page-table protection: PTI off (global kernel mappings: flush-global)
+# and on (nonglobal), with 5-level and 4-level paging
+protected() {
+	local name=$1 append=$2 scenario=$3
+
+	tapstep "e2e-$name" tools/testvm/run.sh --kernel stock \
+		--ko "$top/nooks.ko" --append "nooks.protection=1 $append" \
+		--name "$name" "tests/e2e/$scenario.sh"
+}
+protected protect-recover-dummy "" recover-dummy
+protected protect-pti-no5lvl-recover-dummy "pti=on no5lvl" recover-dummy
+protected protect-recover-e1000 "" recover-e1000
+protected protect-pti-no5lvl-recover-null_blk "pti=on no5lvl" recover-null_blk
+protected protect-pti-recover-8139too "pti=on" recover-8139too
 # the control: the same payloads, run natively, do crash the kernel
 tapstep control-native bash tests/control/native.sh
 

@@ -8,7 +8,10 @@
  * cannot. When a net_device is registered, the entry stub its
  * ndo_start_xmit names is found and its gate gets this wrapper; the gate
  * runs pre before the driver code and post after it (domains/xpc.c).
+ * A blk-mq tag set's queue_rq and init_hctx get theirs when the driver
+ * allocates the tag set.
  */
+#include <linux/blk-mq.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
@@ -74,6 +77,60 @@ static const struct nooks_wrapper nooks_entry_setup = {
 };
 
 /*
+ * blk-mq lends the driver each request from queue_rq until the driver
+ * ends it (blk_mq_end_request, block.spec): a request it holds, with the
+ * driver's PDU behind it (tag_set->cmd_size) and, for a read, its
+ * payload granted (arch/x86/protect.c). Recovery only forgets requests in
+ * flight: the block layer's timeout ends them.
+ */
+static int nooks_entry_queue_rq_pre(struct nooks_xpc_frame *f)
+{
+	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
+	struct request *rq = bd ? bd->rq : NULL;
+
+	if (rq)
+		nooks_wrap_acquire(f, NOOKS_OBJ_REQUEST, (unsigned long)rq,
+				   sizeof(*rq) + rq->q->tag_set->cmd_size,
+				   NULL, NULL, 0,
+				   NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
+	return 0;
+}
+
+static void nooks_entry_queue_rq_post(struct nooks_xpc_frame *f)
+{
+	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
+
+	/* Not queued (busy, an error): the block layer keeps the request. */
+	if (bd && (u8)f->rax != (__force u8)BLK_STS_OK)
+		nooks_objtrack_remove(&f->domain->objects, NOOKS_OBJ_REQUEST,
+				      bd->rq);
+}
+
+static const struct nooks_wrapper nooks_entry_queue_rq = {
+	.name = "queue_rq",
+	.pre = nooks_entry_queue_rq_pre,
+	.post = nooks_entry_queue_rq_post,
+};
+
+/* A driver's init_hctx sets the hardware context's driver_data. */
+static int nooks_entry_init_hctx_pre(struct nooks_xpc_frame *f)
+{
+	nooks_protect_grant(f->domain, f->rdi, sizeof(struct blk_mq_hw_ctx));
+	return 0;
+}
+
+static void nooks_entry_init_hctx_post(struct nooks_xpc_frame *f)
+{
+	nooks_protect_revoke(f->domain, f->rdi, sizeof(struct blk_mq_hw_ctx));
+}
+
+static const struct nooks_wrapper nooks_entry_init_hctx = {
+	.name = "init_hctx",
+	.pre = nooks_entry_init_hctx_pre,
+	.post = nooks_entry_init_hctx_post,
+};
+
+/*
  * The gate descriptor an entry stub of the domain jumps with: the stub's
  * second instruction is "lea desc(%rip), %r11" (include/uapi/nooks_module.h).
  */
@@ -93,6 +150,17 @@ static int nooks_entry_gate_index(struct nooks_domain *d, unsigned long stub)
 	    desc->kind != NOOKS_GATE_ENTRY)
 		return -1;
 	return desc - d->gates;
+}
+
+/* Give the entry stub @fn of @d the wrapper @w, if @fn is one. */
+static void nooks_entry_set(struct nooks_domain *d, const void *fn,
+			    const struct nooks_wrapper *w)
+{
+	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
+	int i = nooks_entry_gate_index(d, (unsigned long)fn);
+
+	if (wrap && i >= 0)
+		WRITE_ONCE(wrap[i], w);
 }
 
 /**
@@ -125,9 +193,19 @@ EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);
  */
 void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub)
 {
-	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
-	int i = nooks_entry_gate_index(d, stub);
+	nooks_entry_set(d, (const void *)stub, &nooks_entry_setup);
+}
 
-	if (wrap && i >= 0)
-		WRITE_ONCE(wrap[i], &nooks_entry_setup);
+/**
+ * nooks_entry_attach_tag_set() - give a tag set's callbacks their wrappers
+ * @d: the domain that allocated it
+ * @set: a blk-mq tag set, its ops set
+ */
+void nooks_entry_attach_tag_set(struct nooks_domain *d,
+				struct blk_mq_tag_set *set)
+{
+	if (!set->ops)
+		return;
+	nooks_entry_set(d, set->ops->queue_rq, &nooks_entry_queue_rq);
+	nooks_entry_set(d, set->ops->init_hctx, &nooks_entry_init_hctx);
 }

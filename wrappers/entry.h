@@ -7,8 +7,11 @@
 
 struct nooks_domain;
 struct net_device;
+struct blk_mq_tag_set;
 
 bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev);
 void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub);
+void nooks_entry_attach_tag_set(struct nooks_domain *d,
+				struct blk_mq_tag_set *set);
 
 #endif /* _NOOKS_ENTRY_H */

@@ -209,14 +209,16 @@ static void nooks_wrap_release_call(struct nooks_object *obj)
 }
 
 /**
- * nooks_wrap_acquire() - the call acquired an object: track it
+ * nooks_wrap_acquire_at() - the call acquired an object: track it
  * @f: the exit gate's frame
  * @type: the kind of object
  * @key: what names it
  * @size: bytes it covers
+ * @grant: with NOOKS_WRAPF_GRANT, where the @size bytes the driver may
+ *	write start (@key, or the memory of a struct page @key)
  * @release: the kernel function that releases it, or its name with
  *	NOOKS_WRAPF_BY_NAME (a function of another module: see
- *	nooks_wrap_import())
+ *	nooks_wrap_import()); NULL: recovery only forgets it
  * @values: the arguments of @release
  * @n_values: how many (at most NOOKS_OBJ_MAX_VALUES)
  * @flags: NOOKS_WRAPF_AGAIN_OK, NOOKS_WRAPF_GRANT, NOOKS_WRAPF_BY_NAME
@@ -224,10 +226,11 @@ static void nooks_wrap_release_call(struct nooks_object *obj)
  * An object that cannot be recorded (no memory for the record) stays
  * untracked, with a warning: recovery would not release it.
  */
-void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
-			unsigned long key, size_t size, void *release,
-			const unsigned long *values, unsigned int n_values,
-			unsigned int flags)
+void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
+			   enum nooks_obj_type type, unsigned long key,
+			   size_t size, unsigned long grant, void *release,
+			   const unsigned long *values, unsigned int n_values,
+			   unsigned int flags)
 {
 	const struct nooks_wrapper *w = nooks_domain_wrapper(f->domain, f->desc);
 	struct nooks_objtrack *t = &f->domain->objects;
@@ -243,7 +246,7 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 	obj->key.type = type;
 	obj->size = size;
 	obj->site = f->ret;
-	obj->release = nooks_wrap_release_call;
+	obj->release = release ? nooks_wrap_release_call : NULL;
 	obj->fn = release;
 	if (flags & NOOKS_WRAPF_BY_NAME) {
 		obj->fn = nooks_wrap_import(f->domain, release);
@@ -252,17 +255,25 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 			goto untracked;
 		}
 	}
-	if (flags & NOOKS_WRAPF_GRANT)
+	if (flags & NOOKS_WRAPF_GRANT) {
 		obj->flags |= NOOKS_OBJF_GRANT;
+		obj->grant = grant;
+		nooks_protect_object_prepare(obj);
+		nooks_protect_grant_object(f->domain, obj);
+	}
 	n_values = min_t(unsigned int, n_values, NOOKS_OBJ_MAX_VALUES);
 	memcpy(obj->values, values, n_values * sizeof(*values));
 	obj->n_values = n_values;
 
+	/* granted before it is tracked: a concurrent release revokes it */
 	if (!nooks_objtrack_insert(t, obj)) {
-		if (flags & NOOKS_WRAPF_GRANT)
-			nooks_protect_grant_object(f->domain, type, key, size);
+		/* before the driver adds a disk: see entry.c */
+		if (type == NOOKS_OBJ_BLK_MQ)
+			nooks_entry_attach_tag_set(f->domain, (void *)key);
 		return;
 	}
+	if (flags & NOOKS_WRAPF_GRANT)
+		nooks_protect_revoke_object(f->domain, obj);
 	if (flags & NOOKS_WRAPF_AGAIN_OK) {
 		nooks_objtrack_free(obj);
 		return;
@@ -275,11 +286,10 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 			    f->domain->name, nooks_wrap_fn_name(f),
 			    nooks_obj_type_names[type], key);
 	nooks_objtrack_remove(t, type, (void *)key);
-	if (!nooks_objtrack_insert(t, obj)) {
-		if (flags & NOOKS_WRAPF_GRANT)
-			nooks_protect_grant_object(f->domain, type, key, size);
+	if (!nooks_objtrack_insert(t, obj))
 		return;
-	}
+	if (flags & NOOKS_WRAPF_GRANT)
+		nooks_protect_revoke_object(f->domain, obj);
 	nooks_objtrack_free(obj);
 untracked:
 	/*
@@ -290,6 +300,27 @@ untracked:
 	pr_warn_ratelimited("domain %s: %s: cannot track %s %#lx: releases no longer checked\n",
 			    f->domain->name, nooks_wrap_fn_name(f),
 			    nooks_obj_type_names[type], key);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_acquire_at, NOOKS_INTERNAL);
+
+/**
+ * nooks_wrap_acquire() - nooks_wrap_acquire_at(), granting at @key
+ * @f: the exit gate's frame
+ * @type: the kind of object
+ * @key: what names it
+ * @size: bytes it covers
+ * @release: as for nooks_wrap_acquire_at()
+ * @values: the arguments of @release
+ * @n_values: how many (at most NOOKS_OBJ_MAX_VALUES)
+ * @flags: NOOKS_WRAPF_AGAIN_OK, NOOKS_WRAPF_GRANT, NOOKS_WRAPF_BY_NAME
+ */
+void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+			unsigned long key, size_t size, void *release,
+			const unsigned long *values, unsigned int n_values,
+			unsigned int flags)
+{
+	nooks_wrap_acquire_at(f, type, key, size, key, release, values,
+			      n_values, flags);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_wrap_acquire, NOOKS_INTERNAL);
 

@@ -59,6 +59,16 @@ void nooks_wrap_acquire(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 			unsigned long key, size_t size, void *release,
 			const unsigned long *values, unsigned int n_values,
 			unsigned int flags);
+void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
+			   enum nooks_obj_type type, unsigned long key,
+			   size_t size, unsigned long grant, void *release,
+			   const unsigned long *values, unsigned int n_values,
+			   unsigned int flags);
+/* heap= rewrites (wrappers/heap.c) */
+void nooks_wrap_heap_kmalloc_trace(struct nooks_xpc_frame *f);
+void nooks_wrap_heap_kmalloc_node_trace(struct nooks_xpc_frame *f);
+void nooks_wrap_heap___kmalloc(struct nooks_xpc_frame *f);
+void nooks_wrap_heap_kvmalloc_node(struct nooks_xpc_frame *f);
 u64 nooks_wrap_stack_arg(struct nooks_xpc_frame *f, unsigned int n);
 
 #endif /* _NOOKS_WRAP_H */

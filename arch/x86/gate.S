@@ -83,8 +83,9 @@
 /*
  * Copy desc->stack_slots (at most NOOKS_MAX_STACK_SLOTS) words of the
  * caller's stack arguments below the frame, reload the argument
- * registers and call desc->target (an exit) or the frame's target (an
- * entry: the driver function, or a fault nooksctl inject armed). %rbx
+ * registers and call the frame's target: for an exit desc->target, or
+ * what a heap= rewrite made it (wrappers/heap.c); for an entry the driver
+ * function, or a fault nooksctl inject armed. %rbx
  * holds the frame across the call.
  *
  * In a protected domain an entry calls on the domain stack the C half
@@ -118,12 +119,7 @@
 	NOOKS_LOAD_CR3 NOOKS_XPC_CR3(%rbx), %rax, %rcx
 .endif
 	LOAD_ARGS %rbx
-.if \entry
 	movq	NOOKS_XPC_TARGET(%rbx), %r11
-.else
-	movq	NOOKS_XPC_DESC(%rbx), %r11
-	movq	NOOKS_DESC_TARGET(%r11), %r11
-.endif
 	CALL_NOSPEC r11
 .endm
 

@@ -50,6 +50,18 @@ SYM_FUNC_START(nooks_payload_kernel_write)
 	JMP_NOSPEC r11
 SYM_FUNC_END(nooks_payload_kernel_write)
 
+/*
+ * Write (adding 0) where nooks_payload_stale points: memory the domain
+ * freed just now (domains/inject.c), then run the driver function.
+ */
+SYM_FUNC_START(nooks_payload_stale_write)
+	movq	nooks_payload_stale(%rip), %r10
+	addl	$0, (%r10)
+	movq	NOOKS_XPC_DESC(%rbx), %r11
+	movq	NOOKS_DESC_TARGET(%r11), %r11
+	JMP_NOSPEC r11
+SYM_FUNC_END(nooks_payload_stale_write)
+
 SYM_FUNC_START(nooks_payload_stack_overflow)
 1:	subq	$512, %rsp
 	movq	$0, (%rsp)
@@ -108,3 +120,4 @@ SYM_CODE_END(nooks_payload_end)
 	.data
 	.balign 8
 SYM_DATA(nooks_payload_victim, .quad 0)
+SYM_DATA(nooks_payload_stale, .quad 0)

@@ -14,6 +14,7 @@ struct nooks_gate_desc;
 void nooks_payload_null_deref(void);	/* the first of them */
 void nooks_payload_wild_write(void);
 void nooks_payload_kernel_write(void);
+void nooks_payload_stale_write(void);
 void nooks_payload_stack_overflow(void);
 void nooks_payload_bug(void);
 void nooks_payload_gpf(void);
@@ -25,5 +26,6 @@ void nooks_payload_end(void);		/* where they end */
 void nooks_payload_gate_call(struct nooks_manifest *m,
 			     struct nooks_gate_desc *desc, unsigned long arg);
 extern u64 nooks_payload_victim;
+extern u64 nooks_payload_stale;
 
 #endif /* _NOOKS_PAYLOAD_H */

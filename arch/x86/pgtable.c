@@ -276,7 +276,7 @@ static void nooks_pt_retire(struct nooks_pgtable *pt, unsigned long *table,
  * Context: process context.
  * Return: 0 or -ENOMEM.
  */
-int nooks_pgtable_init(struct nooks_pgtable *pt)
+int nooks_pgtable_init(struct nooks_pgtable *pt, unsigned long gen)
 {
 	unsigned long *kernel = __va(read_cr3_pa()), flags;
 	int i, ret;
@@ -286,6 +286,7 @@ int nooks_pgtable_init(struct nooks_pgtable *pt)
 	xa_init(&pt->exec);
 	INIT_LIST_HEAD(&pt->retired);
 	pt->levels = nooks_arch_info()->paging_levels;
+	pt->synced = gen;
 	pt->top = (unsigned long *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, 1);
 	if (!pt->top)
 		return -ENOMEM;
@@ -587,6 +588,77 @@ static bool nooks_pt_resync(struct nooks_pgtable *pt, unsigned long addr)
 	}
 	return changed;
 }
+
+/* Entries of ours that still map what the kernel's map? Lock held. */
+static void nooks_pt_sync_table(struct nooks_pgtable *pt, unsigned long *table,
+				unsigned long *ktable, unsigned int level,
+				unsigned long base)
+{
+	unsigned int i;
+
+	for (i = 0; i < NOOKS_PT_ENTRIES; i++) {
+		unsigned long addr = base +
+			((unsigned long)i << nooks_pt_shift(level));
+		unsigned long e = READ_ONCE(table[i]);
+		unsigned long ke = READ_ONCE(ktable[i]);
+
+		if (!(ke & _PAGE_PRESENT)) {
+			if (e & _PAGE_PRESENT)
+				nooks_pt_resync(pt, addr);
+			continue;
+		}
+		if (nooks_pt_private(e)) {
+			if (!nooks_pt_leaf(ke, level))
+				nooks_pt_sync_table(pt, nooks_pt_table(e),
+						    nooks_pt_table(ke),
+						    level - 1, addr);
+			else if (!nooks_pt_same_leaf(e, level, addr, ke))
+				nooks_pt_resync(pt, addr);
+			continue;
+		}
+		if ((e ^ ke) & (PTE_PFN_MASK | _PAGE_PRESENT | _PAGE_PSE))
+			nooks_pt_resync(pt, addr);
+	}
+}
+
+/**
+ * nooks_pgtable_sync() - make every private copy follow the kernel again
+ * @pt: the domain's table
+ * @gen: the kernel's mapping generation now (see protect.c)
+ *
+ * A private copy holds the kernel's entries beside the grants as they
+ * were when it was made. The kernel reuses virtual addresses (vmalloc
+ * space: task stacks, ioremap) after it has flushed them from the TLBs;
+ * a stale entry of ours would then read the old page, silently. Called
+ * on entry when the kernel has flushed kernel ranges since the last call:
+ * every entry of a private table that maps something else than the
+ * kernel's is copied again (nooks_pt_resync()).
+ *
+ * Context: any, the kernel's CR3 loaded, no CPU running on @pt that
+ * could read what changes (the caller enters after this returns).
+ */
+void nooks_pgtable_sync(struct nooks_pgtable *pt, unsigned long gen)
+{
+	unsigned long *kernel = __va(read_cr3_pa()), flags;
+	unsigned int top = nooks_pt_shift(pt->levels), i;
+
+	if (READ_ONCE(pt->synced) == gen)
+		return;
+	spin_lock_irqsave(&pt->lock, flags);
+	for (i = NOOKS_PT_KERNEL_HALF; pt->synced != gen &&
+	     i < NOOKS_PT_ENTRIES; i++) {
+		unsigned long base = (~0UL << (top + 9)) |
+				     ((unsigned long)i << top);
+
+		if (nooks_pt_private(pt->top[i]))
+			nooks_pt_sync_table(pt, nooks_pt_table(pt->top[i]),
+					    nooks_pt_table(READ_ONCE(kernel[i])),
+					    pt->levels - 1, base);
+	}
+	WRITE_ONCE(pt->synced, gen);
+	spin_unlock_irqrestore(&pt->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_pgtable_sync, NOOKS_INTERNAL);
 
 /**
  * nooks_pgtable_lookup() - walk a table for one address, as the CPU would

@@ -22,6 +22,8 @@
  * @exec: kernel pages the domain may run, by page number (lock)
  * @retired: private tables replaced by nooks_pgtable_resync(), freed
  *	with the table (lock)
+ * @synced: the kernel mapping generation the private copies follow
+ *	(nooks_pgtable_sync(); written under lock, read with READ_ONCE)
  * @lock: see below
  */
 struct nooks_pgtable {
@@ -31,6 +33,7 @@ struct nooks_pgtable {
 	struct xarray grants;
 	struct xarray exec;
 	struct list_head retired;
+	unsigned long synced;
 	spinlock_t lock;	/* the private tables and the fields above */
 };
 
@@ -48,7 +51,7 @@ struct nooks_pgtable_walk {
 	phys_addr_t phys;
 };
 
-int nooks_pgtable_init(struct nooks_pgtable *pt);
+int nooks_pgtable_init(struct nooks_pgtable *pt, unsigned long gen);
 void nooks_pgtable_uninit(struct nooks_pgtable *pt);
 int nooks_pgtable_grant(struct nooks_pgtable *pt, unsigned long start,
 			unsigned long size);
@@ -57,6 +60,7 @@ int nooks_pgtable_revoke(struct nooks_pgtable *pt, unsigned long start,
 int nooks_pgtable_allow_exec(struct nooks_pgtable *pt, unsigned long start,
 			     unsigned long size);
 bool nooks_pgtable_resync(struct nooks_pgtable *pt, unsigned long addr);
+void nooks_pgtable_sync(struct nooks_pgtable *pt, unsigned long gen);
 void nooks_pgtable_lookup(const struct nooks_pgtable *pt, unsigned long addr,
 			  struct nooks_pgtable_walk *w);
 

@@ -35,11 +35,14 @@
  * kernel function the driver may run (allowed, tried again), or a
  * protection fault: contained like any other (arch/x86/fault.c).
  */
+#include <linux/blk-mq.h>
 #include <linux/idr.h>
 #include <linux/kallsyms.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
+#include <linux/skbuff.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -60,6 +63,26 @@ static bool nooks_protect_on;
 module_param_named(protection, nooks_protect_on, bool, 0644);
 MODULE_PARM_DESC(protection,
 		 "run drivers bound from now on under page-table protection");
+
+/*
+ * The kernel's mapping generation: how many times the kernel has flushed
+ * a range of its own mappings from the TLBs. It does so after unmapping
+ * and before reusing the addresses (vmalloc space: task stacks, vmalloc
+ * and ioremap areas), so a domain that last synced its private table
+ * copies at an older generation may map an address to an old page.
+ */
+static atomic_long_t nooks_protect_kgen = ATOMIC_LONG_INIT(0);
+
+static int nooks_protect_kflush(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_long_inc(&nooks_protect_kgen);
+	return 0;
+}
+
+static struct kprobe nooks_protect_kprobe = {
+	.symbol_name = "flush_tlb_kernel_range",
+	.pre_handler = nooks_protect_kflush,
+};
 
 u8 nooks_protect_flush_global;
 unsigned long nooks_protect_noflush;
@@ -112,9 +135,17 @@ static unsigned long nooks_protect_unit_size(void)
 int nooks_protect_init(void)
 {
 	void *heap = kmalloc(64, GFP_KERNEL);
+	int ret;
 
 	if (!heap)
 		return -ENOMEM;
+	ret = register_kprobe(&nooks_protect_kprobe);
+	if (ret) {
+		pr_err("protection: cannot watch the kernel's TLB flushes (%s: %d)\n",
+		       nooks_protect_kprobe.symbol_name, ret);
+		kfree(heap);
+		return ret;
+	}
 	nooks_protect_flush_global = (__read_cr4() & X86_CR4_PGE) &&
 		(nooks_protect_global(heap) ||
 		 nooks_protect_global(&nooks_protect_on) ||
@@ -134,6 +165,7 @@ int nooks_protect_init(void)
  */
 void nooks_protect_uninit(void)
 {
+	unregister_kprobe(&nooks_protect_kprobe);
 	ida_destroy(&nooks_protect_pcids);
 }
 
@@ -269,10 +301,11 @@ static int nooks_protect_allow_imports(struct nooks_protect *p,
 	return 0;
 }
 
-static void nooks_protect_free(struct nooks_protect *p)
+static void nooks_protect_free(struct nooks_protect *p, bool heap_in_use)
 {
 	int i;
 
+	nooks_heap_uninit(&p->heap, heap_in_use);
 	for (i = 0; i < p->stacks.n; i++)
 		nooks_pgtable_revoke(&p->pt, (unsigned long)p->stacks.base[i],
 				     p->stacks.size);
@@ -301,7 +334,8 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	ret = nooks_pgtable_init(&p->pt);
+	ret = nooks_pgtable_init(&p->pt,
+				 atomic_long_read(&nooks_protect_kgen));
 	if (ret) {
 		kfree(p);
 		return ret;
@@ -316,6 +350,8 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 	if (!ret)
 		ret = nooks_protect_grant_module(p, mod);
 	if (!ret)
+		ret = nooks_heap_init(&p->heap, d->name);
+	if (!ret)
 		ret = nooks_protect_allow_imports(p, mod);
 	if (!ret && nooks_protect_pcid) {
 		pcid = ida_alloc_range(&nooks_protect_pcids, NOOKS_PCID_FIRST,
@@ -326,7 +362,7 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 			p->pcid = pcid;
 	}
 	if (ret) {
-		nooks_protect_free(p);
+		nooks_protect_free(p, false);
 		return ret;
 	}
 	p->cr3 = nooks_pgtable_cr3(&p->pt) | p->pcid;
@@ -361,6 +397,7 @@ void nooks_protect_live(struct nooks_domain *d)
 void nooks_protect_unbind(struct nooks_domain *d)
 {
 	struct nooks_protect *p = READ_ONCE(d->prot);
+	unsigned long in_use;
 
 	if (!p)
 		return;
@@ -372,31 +409,34 @@ void nooks_protect_unbind(struct nooks_domain *d)
 			d->name, nooks_domain_inside(d));
 		return;
 	}
-	nooks_protect_free(p);
+	in_use = nooks_objtrack_count(&d->objects, NOOKS_OBJ_MEMORY);
+	if (in_use)
+		pr_warn("domain %s: its driver still holds %lu allocations: its heap is left allocated\n",
+			d->name, in_use);
+	nooks_protect_free(p, in_use);
 }
 
 /**
- * nooks_protect_sync_stack() - the current task's stack as it is now
- * @p: the protection of the domain the task enters
+ * nooks_protect_sync() - the domain's table as the kernel's is now
+ * @p: the protection of the domain a CPU enters
  *
  * The entry gate reads its frame and the caller's stack arguments on the
- * domain's table, and the driver reads what its caller passes by pointer.
- * Task stacks are vmalloc areas whose addresses the kernel reuses: a
- * private table copy may still map this one's pages to an older stack's.
- * Interrupt stacks never move.
+ * domain's table, and the driver reads what its caller passes by pointer
+ * (a bio on the stack of the task that submitted it). When the kernel
+ * has flushed kernel mappings since the domain's private copies were
+ * last checked, they are checked now (nooks_pgtable_sync()): once per
+ * flush, not per entry.
  *
  * Context: the entry gate, the kernel's CR3 loaded.
  */
-void nooks_protect_sync_stack(struct nooks_protect *p)
+void nooks_protect_sync(struct nooks_protect *p)
 {
-	unsigned long s, a;
+	unsigned long gen = atomic_long_read(&nooks_protect_kgen);
 
-	if (!in_task())
-		return;
-	s = (unsigned long)task_stack_page(current);
-	for (a = s; a < s + THREAD_SIZE; a += PAGE_SIZE)
-		if (nooks_pgtable_resync(&p->pt, a))
-			atomic_long_inc(&p->resyncs);
+	if (unlikely(READ_ONCE(p->pt.synced) != gen)) {
+		nooks_pgtable_sync(&p->pt, gen);
+		atomic_long_inc(&p->syncs);
+	}
 }
 
 /**
@@ -434,24 +474,54 @@ void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,
 		nooks_protect_unrange(p, addr, size);
 }
 
-/*
- * A net_device's transmit queues are an allocation of their own, which
- * drivers write inline (netif_start_queue, BQL's netdev_sent_queue).
+/**
+ * nooks_protect_object_prepare() - what granting @obj covers
+ * @obj: an object a typed wrapper is about to track with
+ *	NOOKS_OBJF_GRANT, with key, size and grant set
+ *
+ * Sets its second range, as it is now: the struct pages of pages (their
+ * owner keeps its index and private there), a net_device's transmit queues
+ * (an allocation of their own, which drivers write inline:
+ * netif_start_queue, BQL's netdev_sent_queue), a gendisk's request
+ * queue (drivers set its queuedata), an sk_buff's data buffer
+ * from its head to its end (the driver fills received packets and
+ * rewrites headers it offloads; not skb_shared_info behind it, the
+ * kernel's). Kept in the object because the kernel may move them while
+ * the driver holds it (pskb_expand_head): the revoke undoes what was
+ * granted.
  */
-static void nooks_protect_object_extra(struct nooks_domain *d,
-				       unsigned int type, unsigned long addr,
-				       bool grant)
+void nooks_protect_object_prepare(struct nooks_object *obj)
 {
-	struct net_device *dev = (struct net_device *)addr;
-	size_t size;
+	obj->extra = 0;
+	obj->extra_size = 0;
+	if (obj->key.type == NOOKS_OBJ_NETDEV) {
+		struct net_device *dev = (struct net_device *)obj->key.addr;
 
-	if (type != NOOKS_OBJ_NETDEV || !dev->_tx)
-		return;
-	size = dev->num_tx_queues * sizeof(struct netdev_queue);
-	if (grant)
-		nooks_protect_grant(d, (unsigned long)dev->_tx, size);
-	else
-		nooks_protect_revoke(d, (unsigned long)dev->_tx, size);
+		if (dev->_tx) {
+			obj->extra = (unsigned long)dev->_tx;
+			obj->extra_size = dev->num_tx_queues *
+					  sizeof(struct netdev_queue);
+		}
+	} else if (obj->key.type == NOOKS_OBJ_MEMORY &&
+		   obj->grant != obj->key.addr) {
+		/* pages: their struct pages too (the owner's index, private) */
+		obj->extra = obj->key.addr;
+		obj->extra_size = obj->size / PAGE_SIZE * sizeof(struct page);
+	} else if (obj->key.type == NOOKS_OBJ_GENDISK) {
+		struct gendisk *disk = (struct gendisk *)obj->key.addr;
+
+		if (disk->queue) {
+			obj->extra = (unsigned long)disk->queue;
+			obj->extra_size = sizeof(struct request_queue);
+		}
+	} else if (obj->key.type == NOOKS_OBJ_SKB) {
+		struct sk_buff *skb = (struct sk_buff *)obj->key.addr;
+
+		if (skb->head) {
+			obj->extra = (unsigned long)skb->head;
+			obj->extra_size = skb_end_pointer(skb) - skb->head;
+		}
+	}
 }
 
 /*
@@ -477,42 +547,70 @@ static bool nooks_protect_percpu(struct nooks_domain *d, unsigned long addr,
 	return true;
 }
 
+/*
+ * A block request's payload, for a read: the driver fills its pages. Its
+ * bios stay attached until the driver ends it, so the revoke, made when
+ * it does (or when queue_rq hands it back), walks the same segments.
+ */
+static void nooks_protect_rq_payload(struct nooks_domain *d,
+				     struct request *rq, bool grant)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+
+	if (req_op(rq) != REQ_OP_READ)
+		return;
+	rq_for_each_segment(bv, rq, iter) {
+		if (grant)
+			nooks_protect_grant(d, (unsigned long)bvec_virt(&bv),
+					    bv.bv_len);
+		else
+			nooks_protect_revoke(d, (unsigned long)bvec_virt(&bv),
+					     bv.bv_len);
+	}
+}
+
+static void nooks_protect_object(struct nooks_domain *d,
+				 const struct nooks_object *obj, bool grant)
+{
+	void (*fn)(struct nooks_domain *d, unsigned long addr, size_t size) =
+		grant ? nooks_protect_grant : nooks_protect_revoke;
+
+	if (!READ_ONCE(d->prot))
+		return;
+	if (nooks_protect_percpu(d, obj->grant, obj->size, grant))
+		return;
+	fn(d, obj->grant, obj->size);
+	if (obj->extra_size)
+		fn(d, obj->extra, obj->extra_size);
+	if (obj->key.type == NOOKS_OBJ_REQUEST)
+		nooks_protect_rq_payload(d, (struct request *)obj->key.addr,
+					 grant);
+}
+
 /**
  * nooks_protect_grant_object() - a typed wrapper's grant of an object
  * @d: the domain
- * @type: enum nooks_obj_type
- * @addr: the object
- * @size: its bytes
+ * @obj: the object, prepared (nooks_protect_object_prepare())
  *
- * The object, and for a net_device its transmit queues.
+ * Its ranges, each CPU's copy of per-CPU memory, a read request's
+ * payload.
  */
-void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
-				unsigned long addr, size_t size)
+void nooks_protect_grant_object(struct nooks_domain *d,
+				const struct nooks_object *obj)
 {
-	if (!READ_ONCE(d->prot))
-		return;
-	if (nooks_protect_percpu(d, addr, size, true))
-		return;
-	nooks_protect_grant(d, addr, size);
-	nooks_protect_object_extra(d, type, addr, true);
+	nooks_protect_object(d, obj, true);
 }
 
 /**
  * nooks_protect_revoke_object() - undo nooks_protect_grant_object()
  * @d: the domain
- * @type: as granted
- * @addr: as granted
- * @size: as granted
+ * @obj: as granted
  */
-void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
-				 unsigned long addr, size_t size)
+void nooks_protect_revoke_object(struct nooks_domain *d,
+				 const struct nooks_object *obj)
 {
-	if (!READ_ONCE(d->prot))
-		return;
-	if (nooks_protect_percpu(d, addr, size, false))
-		return;
-	nooks_protect_object_extra(d, type, addr, false);
-	nooks_protect_revoke(d, addr, size);
+	nooks_protect_object(d, obj, false);
 }
 
 static bool nooks_protect_callee(unsigned long addr)
@@ -530,6 +628,38 @@ static bool nooks_protect_callee(unsigned long addr)
 		if (!strcmp(sym, nooks_protect_callees[i]))
 			return true;
 	return false;
+}
+
+/*
+ * pagefault_disable() is inline: kmap_atomic(), kmap_local_page() and
+ * the copy helpers built on it count in current->pagefault_disabled. An
+ * entry whose driver code does that may write that field of its task
+ * (and so the rest of its page, a part of some task_structs) until it
+ * returns: granted on the first write, revoked by nooks_xpc_leave().
+ */
+static bool nooks_protect_task_grant(struct nooks_xpc_frame *f,
+				     unsigned long address)
+{
+	unsigned long field = (unsigned long)&current->pagefault_disabled;
+
+	if (address < field || address >= field + sizeof(int) ||
+	    (f->flags & NOOKS_XPC_TASK_GRANT))
+		return false;
+	nooks_protect_grant(f->domain, field, sizeof(int));
+	f->flags |= NOOKS_XPC_TASK_GRANT;
+	return true;
+}
+
+/**
+ * nooks_protect_task_revoke() - an entry that wrote its task returns
+ * @f: its frame, with NOOKS_XPC_TASK_GRANT
+ */
+void nooks_protect_task_revoke(struct nooks_xpc_frame *f)
+{
+	nooks_protect_revoke(f->domain,
+			     (unsigned long)&current->pagefault_disabled,
+			     sizeof(int));
+	f->flags &= ~NOOKS_XPC_TASK_GRANT;
 }
 
 /**
@@ -570,6 +700,8 @@ enum nooks_protect_pf nooks_protect_fault(struct nooks_xpc_frame *f,
 	} else if (exec && nooks_protect_callee(address) &&
 		   nooks_protect_allow_function(p, address)) {
 		atomic_long_inc(&p->exec_allowed);
+	} else if (write && nooks_protect_task_grant(f, address)) {
+		/* retried */
 	} else {
 		return NOOKS_PF_PROTECTION;
 	}

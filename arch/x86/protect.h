@@ -10,11 +10,13 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
+#include "../../domains/heap.h"
 #include "pgtable.h"
 #include "stack.h"
 
 struct module;
 struct nooks_domain;
+struct nooks_object;
 struct pt_regs;
 struct nooks_xpc_frame;
 
@@ -29,17 +31,21 @@ struct nooks_xpc_frame;
  * @init_data: the same for its init data
  * @stack_misses: entries refused because every stack was in use
  * @resyncs: faults that found a stale private table copy
+ * @syncs: entries that checked every private copy (nooks_protect_sync())
  * @exec_allowed: kernel functions allowed to run in the domain on a fault
+ * @heap: where its driver's kmalloc calls allocate (domains/heap.c)
  */
 struct nooks_protect {
 	struct nooks_pgtable pt;
 	struct nooks_stacks stacks;
+	struct nooks_heap heap;
 	unsigned long cr3;
 	u16 pcid;
 	unsigned long ro_after_init[2];
 	unsigned long init_data[2];
 	atomic_long_t stack_misses;
 	atomic_long_t resyncs;
+	atomic_long_t syncs;
 	atomic_long_t exec_allowed;
 };
 
@@ -56,15 +62,17 @@ bool nooks_protect_enabled(void);
 int nooks_protect_bind(struct nooks_domain *d, struct module *mod);
 void nooks_protect_live(struct nooks_domain *d);
 void nooks_protect_unbind(struct nooks_domain *d);
-void nooks_protect_sync_stack(struct nooks_protect *p);
+void nooks_protect_sync(struct nooks_protect *p);
 void nooks_protect_grant(struct nooks_domain *d, unsigned long addr,
 			 size_t size);
 void nooks_protect_revoke(struct nooks_domain *d, unsigned long addr,
 			  size_t size);
-void nooks_protect_grant_object(struct nooks_domain *d, unsigned int type,
-				unsigned long addr, size_t size);
-void nooks_protect_revoke_object(struct nooks_domain *d, unsigned int type,
-				 unsigned long addr, size_t size);
+void nooks_protect_object_prepare(struct nooks_object *obj);
+void nooks_protect_grant_object(struct nooks_domain *d,
+				const struct nooks_object *obj);
+void nooks_protect_revoke_object(struct nooks_domain *d,
+				 const struct nooks_object *obj);
+void nooks_protect_task_revoke(struct nooks_xpc_frame *f);
 /* What nooks_protect_fault() found. */
 enum nooks_protect_pf {
 	NOOKS_PF_OTHER,		/* the kernel would not allow it either */

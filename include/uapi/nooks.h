@@ -87,11 +87,12 @@
  *	-EBUSY (the domain is not live), -EOPNOTSUPP (bad-free and
  *	double-free need a strict domain: one whose every import has a
  *	typed wrapper, so a free of memory it does not hold is caught).
- *	NOOKS_FAULT_WILD_WRITE and NOOKS_FAULT_KERNEL_WRITE are accepted
- *	and fire everywhere, but are contained only in a domain with
- *	page-table protection; elsewhere the write lands (nooks.ko's own
- *	sacrificial word; a kernel global, adding 0), and the kernel says
- *	so in its log.
+ *	NOOKS_FAULT_WILD_WRITE, NOOKS_FAULT_KERNEL_WRITE and
+ *	NOOKS_FAULT_STALE_WRITE are accepted and fire everywhere, but are
+ *	contained only in a domain with page-table protection; elsewhere
+ *	the write lands (nooks.ko's own sacrificial word; a kernel global,
+ *	adding 0; a page of the domain's heap just freed, adding 0), and
+ *	the kernel says so in its log.
  *
  * u64 attributes are padded with NOOKS_A_PAD.
  */
@@ -234,6 +235,7 @@ enum nooks_fault {
 	NOOKS_FAULT_ILLEGAL_INSN,	/* an undefined opcode */
 	NOOKS_FAULT_HANG_IRQOFF,	/* loop forever, interrupts off */
 	NOOKS_FAULT_KERNEL_WRITE,	/* write to a global of the kernel */
+	NOOKS_FAULT_STALE_WRITE,	/* write to domain memory it freed */
 
 	__NOOKS_FAULT_MAX
 };

@@ -3,7 +3,9 @@
 # shift=0 the guest clock advances one ns per instruction, so the ns per
 # call pair tests/modules/nooks_bench_wrap.ko prints are instructions:
 # native, isolated with wrappers (tracking kmalloc/kfree and spin
-# lock/unlock), isolated without (generic gates), in the same VM.
+# lock/unlock), isolated without (generic gates), and protected (the
+# kmalloc from the domain's heap, both crossings switching page tables),
+# in the same VM.
 # testvm-ko: tests/modules/nooks_bench_wrap.ko
 # testvm-qemu: -smp 1 -icount shift=0
 # testvm-timeout: 600
@@ -31,4 +33,8 @@ echo 0 > /sys/module/nooks/parameters/wrappers
 run generic nooksctl load $M
 nooksctl domain destroy nooks_bench_wrap > /dev/null 2>&1
 echo 1 > /sys/module/nooks/parameters/wrappers
+echo 1 > /sys/module/nooks/parameters/protection
+run protected nooksctl load $M
+nooksctl domain destroy nooks_bench_wrap > /dev/null 2>&1
+echo 0 > /sys/module/nooks/parameters/protection
 check "rmmod nooks" rmmod nooks

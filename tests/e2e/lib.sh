@@ -306,7 +306,8 @@ illegal-insn:invalid-opcode hang-irqoff:hang"
 NOOKS_PARAMS=
 if grep -qw nooks.protection=1 /proc/cmdline 2>/dev/null; then
 	NOOKS_PARAMS=protection=1
-	FAULTS="$FAULTS wild-write:protection-fault kernel-write:protection-fault"
+	FAULTS="$FAULTS wild-write:protection-fault kernel-write:protection-fault
+		stale-write:protection-fault"
 fi
 
 # check_protection DOMAIN: under nooks.protection=1, the domain says it

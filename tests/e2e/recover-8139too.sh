@@ -3,7 +3,7 @@
 # an 8139C+, which 8139too's probe refuses natively too (load-8139too.sh),
 # so its only entries are init, exit and probe: binding the device to it
 # through sysfs runs the probe, where each injected fault fires. Every
-# fault type but wild-write is contained while a sentinel process keeps
+# fault type (the writes too, under nooks.protection=1) is contained while a sentinel process keeps
 # running, the release leaves nothing held, and the restarted driver
 # probes (and refuses) the device again exactly as before.
 # testvm-modules: 8139too
@@ -18,10 +18,12 @@ refusals() {
 	dmesg | grep -c "8139too $bdf: This .* use 8139cp"
 }
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
 check "nooksctl load 8139too" nooksctl load 8139too
+check_protection 8139too
+echo 100 > /sys/kernel/nooks/domains/8139too/restart_limit
 check_eq "its probe refuses the 8139C+" 1 "$(refusals)"
 for ft in $FAULTS; do
 	n=$(refusals)

@@ -14,9 +14,10 @@ nic() {
 	ls /sys/bus/pci/drivers/e1000/*/net 2>/dev/null | head -n 1
 }
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 check "nooksctl load e1000" nooksctl load e1000
+check_protection e1000
 echo 1000 > /sys/kernel/nooks/domains/e1000/restart_limit
 # a warm-up cycle, then the baseline
 nooksctl inject e1000 null-deref

@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # Debian's e1000.ko isolated, faulting on purpose: every fault type
-# nooksctl inject has (but wild-write) is contained while a sentinel
+# nooksctl inject has (the writes too, under nooks.protection=1) is contained while a sentinel
 # process keeps running, recovery releases everything the driver held,
 # restarts it, and the new instance passes traffic again.
 # testvm-modules: e1000
 # testvm-qemu: -netdev user,id=n0,restrict=on -device e1000,netdev=n0
 # testvm-timeout: 900
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
 check "nooksctl load e1000" nooksctl load e1000
+check_protection e1000
+echo 100 > /sys/kernel/nooks/domains/e1000/restart_limit
 ifc=$(nic_up e1000)
 check "ping through isolated e1000" ping -c 2 -W 3 10.0.2.2
 for ft in $FAULTS; do

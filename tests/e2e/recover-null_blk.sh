@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Debian's null_blk.ko isolated (memory-backed), faulting on purpose:
-# every fault type but wild-write is contained while a sentinel process
+# every fault type (the writes too, under nooks.protection=1, as
+# tests/check.sh runs it again) is contained while a sentinel process
 # keeps running, the release leaves nothing held, and the restarted
 # driver's /dev/nullb0 reads back what was written to it.
 # testvm-modules: null_blk
@@ -26,11 +27,22 @@ wait_disk() {
 	return 1
 }
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
 check "nooksctl load null_blk" nooksctl load null_blk -- memory_backed=1 gb=1
+check_protection null_blk
+echo 100 > /sys/kernel/nooks/domains/null_blk/restart_limit
 check "pattern reads back" pattern_ok
+# heap_objects: what null_blk holds in its domain's heap (protected)
+heap_objects() {
+	cat /sys/kernel/slab/nooks-null_blk-*/objects 2>/dev/null |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+if [ -n "$NOOKS_PARAMS" ]; then
+	check "null_blk allocates from its domain's heap" \
+		[ "$(heap_objects)" -gt 0 ]
+fi
 for ft in $FAULTS; do
 	check_inject null_blk "${ft%%:*}" "${ft#*:}" \
 		dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 iflag=direct

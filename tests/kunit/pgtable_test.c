@@ -8,6 +8,7 @@
  */
 #include <kunit/test.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -28,7 +29,7 @@ static bool nooks_test_in_image(unsigned long addr)
 
 static void nooks_test_pt_setup(struct kunit *test, struct nooks_pgtable *pt)
 {
-	KUNIT_ASSERT_EQ(test, nooks_pgtable_init(pt), 0);
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_init(pt, 0), 0);
 	KUNIT_EXPECT_EQ(test, pt->levels, pgtable_l5_enabled() ? 5U : 4U);
 }
 
@@ -178,8 +179,15 @@ static void nooks_test_pt_grant_whole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.level, min(k.level, 2U));
 	for (off = 0; off < PMD_SIZE; off += 97 * PAGE_SIZE)
 		nooks_test_pt_expect(test, &pt, a + off, true, "2 MiB granted");
-	nooks_test_pt_expect(test, &pt, a + PMD_SIZE, false, "next 2 MiB");
-	nooks_test_pt_expect(test, &pt, a - PAGE_SIZE, false, "previous 2 MiB");
+	/* beside it, read-only, where the kernel maps anything (RAM holes) */
+	nooks_pgtable_lookup(NULL, a + PMD_SIZE, &k);
+	if (k.present)
+		nooks_test_pt_expect(test, &pt, a + PMD_SIZE, false,
+				     "next 2 MiB");
+	nooks_pgtable_lookup(NULL, a - PAGE_SIZE, &k);
+	if (k.present)
+		nooks_test_pt_expect(test, &pt, a - PAGE_SIZE, false,
+				     "previous 2 MiB");
 	nooks_test_pt_teardown(test, &pt);
 }
 
@@ -306,6 +314,67 @@ static void nooks_test_pt_resync(struct kunit *test)
 		kunit_skip(test, "vmalloc mapped no page beside the granted one");
 }
 
+/* Our level-1 entry for @addr, or NULL (test only: no lock). */
+static unsigned long *nooks_test_pt_pte(struct nooks_pgtable *pt,
+					unsigned long addr)
+{
+	unsigned long *t = pt->top, e;
+	unsigned int level;
+
+	for (level = pt->levels; level > 1; level--) {
+		e = t[(addr >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
+		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+			return NULL;
+		t = __va(e & PTE_PFN_MASK);
+	}
+	return &t[(addr >> PAGE_SHIFT) & 511];
+}
+
+/*
+ * The kernel maps an address beside a granted page to another page
+ * (vmalloc space reused after a TLB flush): here our private copy is
+ * made to map an old page instead, as it would then. It keeps doing so
+ * until nooks_pgtable_sync() of a new generation copies the kernel's.
+ */
+static void nooks_test_pt_sync(struct kunit *test)
+{
+	struct page *old = alloc_page(GFP_KERNEL);
+	unsigned long a, *pte;
+	struct nooks_pgtable_walk d, k;
+	struct nooks_pgtable pt;
+	void *v = vmalloc(2 * PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	a = (unsigned long)v;
+	if ((a ^ (a + PAGE_SIZE)) >= PMD_SIZE) {
+		vfree(v);
+		__free_page(old);
+		kunit_skip(test, "the two pages straddle a 2 MiB boundary");
+	}
+	nooks_test_pt_setup(test, &pt);
+	KUNIT_ASSERT_EQ(test, nooks_pgtable_grant(&pt, a + PAGE_SIZE,
+						  PAGE_SIZE), 0);
+	pte = nooks_test_pt_pte(&pt, a);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	WRITE_ONCE(*pte, (*pte & ~PTE_PFN_MASK) | page_to_phys(old));
+	nooks_pgtable_lookup(NULL, a, &k);
+	nooks_pgtable_sync(&pt, 0);
+	nooks_pgtable_lookup(&pt, a, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, d.phys == page_to_phys(old),
+			      "same generation: not walked");
+	nooks_pgtable_sync(&pt, 1);
+	nooks_pgtable_lookup(&pt, a, &d);
+	KUNIT_EXPECT_TRUE_MSG(test, d.present && d.phys == k.phys,
+			      "maps the kernel's page again");
+	nooks_test_pt_expect(test, &pt, a, false, "synced");
+	nooks_test_pt_expect(test, &pt, a + PAGE_SIZE, true,
+			     "still granted after the sync");
+	nooks_test_pt_teardown(test, &pt);
+	vfree(v);
+	__free_page(old);
+}
+
 static struct kunit_case nooks_pgtable_test_cases[] = {
 	KUNIT_CASE(nooks_test_pt_kernel_ro),
 	KUNIT_CASE(nooks_test_pt_grant_split),
@@ -315,6 +384,7 @@ static struct kunit_case nooks_pgtable_test_cases[] = {
 	KUNIT_CASE(nooks_test_pt_grant_counted),
 	KUNIT_CASE(nooks_test_pt_allow_exec),
 	KUNIT_CASE(nooks_test_pt_resync),
+	KUNIT_CASE(nooks_test_pt_sync),
 	{}
 };
 

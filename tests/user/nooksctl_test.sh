@@ -29,7 +29,7 @@ NOT_LOADED="nooksctl: nooks module not loaded (insmod nooks.ko first)"
 LONG56=$(printf 'a%.0s' {1..56})
 LONG55=$(printf 'a%.0s' {1..55})
 FAULTS=(null-deref wild-write stack-overflow bug gpf div-zero bad-free
-	double-free hang illegal-insn hang-irqoff kernel-write)
+	double-free hang illegal-insn hang-irqoff kernel-write stale-write)
 LKDTM=(ACCESS_NULL EXCEPTION WRITE_KERN EXHAUST_STACK BUG SLAB_FREE_DOUBLE
 	SOFTLOCKUP HARDLOCKUP)
 FAULT_LIST=$(IFS=,; echo "${FAULTS[*]}")

@@ -41,6 +41,8 @@ static const struct {
 					    "loop forever, interrupts off" },
 	[NOOKS_FAULT_KERNEL_WRITE]	= { "kernel-write",
 					    "write to a global of the kernel" },
+	[NOOKS_FAULT_STALE_WRITE]	= { "stale-write",
+					    "write to domain memory it freed" },
 };
 
 _Static_assert(ARRAY_SIZE(faults) == __NOOKS_FAULT_MAX,
@@ -57,6 +59,7 @@ static const struct {
 	{ "EXHAUST_STACK",	NOOKS_FAULT_STACK_OVERFLOW },
 	{ "BUG",		NOOKS_FAULT_BUG },
 	{ "SLAB_FREE_DOUBLE",	NOOKS_FAULT_DOUBLE_FREE },
+	{ "WRITE_AFTER_FREE",	NOOKS_FAULT_STALE_WRITE },
 	{ "SOFTLOCKUP",		NOOKS_FAULT_HANG },
 	{ "HARDLOCKUP",		NOOKS_FAULT_HANG_IRQOFF },
 };
@@ -215,7 +218,8 @@ int do_inject(int argc, char **argv)
 	if (nl_open(&nl))
 		return -1;
 	writes = fault == NOOKS_FAULT_WILD_WRITE ||
-		 fault == NOOKS_FAULT_KERNEL_WRITE;
+		 fault == NOOKS_FAULT_KERNEL_WRITE ||
+		 fault == NOOKS_FAULT_STALE_WRITE;
 	if (writes && !domain_protected(name)) {
 		fflush(stdout);
 		fprintf(stderr, "%s: warning: %s %s: %s\n", bin_name,
@@ -278,9 +282,11 @@ int do_inject_help(int argc, char **argv)
 	}
 	printf("\n"
 	       "FAULT is matched in any case. bad-free and double-free need a strict\n"
-	       "domain (every import of the driver has a typed wrapper). wild-write\n"
-	       "is not contained until page-table protection lands: the write lands\n"
-	       "in memory nooks.ko sets aside, and the kernel logs it.\n"
+	       "domain (every import of the driver has a typed wrapper). wild-write,\n"
+	       "kernel-write and stale-write are contained only in a domain under\n"
+	       "page-table protection (nooks.ko protection=1); elsewhere the write\n"
+	       "lands (harmlessly: nooks.ko's own word, or adding 0) and the kernel\n"
+	       "logs it.\n"
 	       "The domain must be live. inject needs root (CAP_NET_ADMIN) and the\n"
 	       "nooks module; with -j it prints what it armed.\n");
 	return 0;

@@ -785,6 +785,9 @@ static int check_acquire(struct fctx *c, struct clause *cl)
 	c->what = "size=";
 	if (cl->has_size && check_value(c, &cl->size))
 		return -1;
+	c->what = "grant=";
+	if (cl->has_grant_at && check_value(c, &cl->grant_at))
+		return -1;
 	c->what = "if=";
 	if (cl->has_if && check_value(c, &cl->cond))
 		return -1;

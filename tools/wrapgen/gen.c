@@ -248,6 +248,10 @@ static void gen_pre(FILE *out, const struct func *fn)
 			break;
 		}
 	}
+	/* after the checks: a call they refuse is not made at all */
+	for (i = 0; i < fn->n_clauses; i++)
+		if (fn->clauses[i].kind == CL_HEAP)
+			fprintf(out, "\t%s(f);\n", fn->clauses[i].heap);
 	fputs("\treturn 0;\n}\n\n", out);
 }
 
@@ -277,7 +281,8 @@ static void gen_acquire(FILE *out, const struct func *fn,
 	} else {
 		fputc('\n', out);
 	}
-	fputs("\t\tnooks_wrap_acquire(f, ", out);
+	fputs(c->has_grant_at ? "\t\tnooks_wrap_acquire_at(f, " :
+	      "\t\tnooks_wrap_acquire(f, ", out);
 	put_type(out, c->type);
 	fputs(", ", out);
 	put_ulong(out, &c->key);
@@ -288,6 +293,10 @@ static void gen_acquire(FILE *out, const struct func *fn,
 		fputs(")", out);
 	} else {
 		fputc('0', out);
+	}
+	if (c->has_grant_at) {
+		fputs(", ", out);
+		put_ulong(out, &c->grant_at);
 	}
 	fprintf(out, c->opts & OPT_BY_NAME ? ", (void *)\"%s\", %s, " :
 		", (void *)%s, %s, ", c->release,
@@ -314,6 +323,8 @@ static void gen_post(FILE *out, const struct func *fn)
 			value_uses(&c->size, &args, &ret);
 		if (c->has_if)
 			value_uses(&c->cond, &args, &ret);
+		if (c->has_grant_at)
+			value_uses(&c->grant_at, &args, &ret);
 		ret |= success_uses_ret(fn, c);
 		for (j = 0; j < c->n_rel_args; j++)
 			value_uses(&c->rel_args[j], &args, &ret);

@@ -48,6 +48,7 @@ static const char *const clause_names[] = {
 	[CL_HOLD] = "hold",
 	[CL_ENTRY] = "entry",
 	[CL_FAILS] = "fails=",
+	[CL_HEAP] = "heap=",
 };
 
 /* Where one logical line came from, for its errors. */
@@ -405,6 +406,7 @@ static const struct option_desc {
 	{ "release=", BIT(CL_ACQUIRE), 0 },
 	{ "fails=", BIT(CL_ACQUIRE), 0 },
 	{ "again-ok", BIT(CL_ACQUIRE), OPT_AGAIN_OK },
+	{ "grant=", BIT(CL_ACQUIRE), 0 },
 	{ "grant", BIT(CL_ACQUIRE), OPT_GRANT },
 	{ "null-ok", BIT(CL_RELEASE) | BIT(CL_HOLD), OPT_NULL_OK },
 	{ "untracked-ok", BIT(CL_RELEASE), OPT_UNTRACKED_OK },
@@ -481,6 +483,14 @@ static int parse_option(struct where *w, struct clause *c, char *tok,
 		if (option_once(w, "release=", seen_release))
 			return -1;
 		return parse_release(w, c, val);
+	case 'g':
+		if (c->opts & OPT_GRANT) {
+			err(w, "grant given twice");
+			return -1;
+		}
+		c->opts |= OPT_GRANT;
+		c->has_grant_at = true;
+		return parse_value(w, "grant=", val, &c->grant_at);
 	default:
 		if (option_once(w, "fails=", seen_fails))
 			return -1;
@@ -548,10 +558,13 @@ static int no_more(struct where *w, const char *what, char **tok, int n)
 
 static int unknown_clause(struct where *w, const char *tok)
 {
-	err(w, "unknown clause '%s' (plain, sleeps, acquire, release, hold, entry or fails=)",
-	    tok);
+	err(w, "unknown clause '%s' (%s)", tok,
+	    "plain, sleeps, acquire, release, hold, entry, fails= or heap=");
 	return -1;
 }
+
+#define IDENT_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 {
@@ -569,6 +582,18 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 		if (parse_fails(w, tok[0] + 6, &c->fails))
 			return -1;
 		return no_more(w, "fails=", tok + 1, n - 1);
+	}
+	if (!strncmp(tok[0], "heap=", 5)) {
+		const char *fn = tok[0] + 5;
+
+		c->kind = CL_HEAP;
+		if (!*fn || isdigit((unsigned char)*fn) ||
+		    strspn(fn, IDENT_CHARS) != strlen(fn)) {
+			err(w, "heap=: expected heap=FN, a function of nooks.ko");
+			return -1;
+		}
+		c->heap = xstrdup(fn);
+		return no_more(w, "heap=", tok + 1, n - 1);
 	}
 	if (!strcmp(tok[0], "entry")) {
 		c->kind = CL_ENTRY;
@@ -701,9 +726,11 @@ static void clause_free(struct clause *c)
 	free_value(&c->key);
 	free_value(&c->size);
 	free_value(&c->cond);
+	free_value(&c->grant_at);
 	for (i = 0; i < c->n_rel_args; i++)
 		free_value(&c->rel_args[i]);
 	free(c->release);
+	free(c->heap);
 }
 
 static void func_free(struct func *fn)
@@ -720,7 +747,7 @@ static void func_free(struct func *fn)
 /* What a line states as a whole: clauses that contradict or repeat. */
 static int check_func(struct where *w, struct func *fn)
 {
-	int i, n[CL_FAILS + 1] = { 0 };
+	int i, n[CL_HEAP + 1] = { 0 };
 	bool fails = false;
 
 	for (i = 0; i < fn->n_clauses; i++) {
@@ -732,15 +759,17 @@ static int check_func(struct where *w, struct func *fn)
 		if (c->kind == CL_ACQUIRE && c->fails)
 			fails = true;
 	}
-	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1) {
+	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
+	    n[CL_HEAP] > 1) {
 		err(w, "%s: %s given twice", fn->name,
 		    n[CL_PLAIN] > 1 ? "plain" :
-		    n[CL_SLEEPS] > 1 ? "sleeps" : "fails=");
+		    n[CL_SLEEPS] > 1 ? "sleeps" :
+		    n[CL_HEAP] > 1 ? "heap=" : "fails=");
 		return -1;
 	}
 	if (n[CL_PLAIN] && (n[CL_ACQUIRE] || n[CL_RELEASE] || n[CL_HOLD] ||
-			    n[CL_ENTRY])) {
-		err(w, "%s: plain, yet it has acquire, release, hold or entry clauses",
+			    n[CL_ENTRY] || n[CL_HEAP])) {
+		err(w, "%s: plain, yet it has acquire, release, hold, entry or heap= clauses",
 		    fn->name);
 		return -1;
 	}
@@ -749,7 +778,8 @@ static int check_func(struct where *w, struct func *fn)
 		return -1;
 	}
 	fn->sleeps = n[CL_SLEEPS];
-	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY];
+	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY] ||
+		      n[CL_HEAP];
 	fn->has_post = n[CL_ACQUIRE];
 	return 0;
 }

@@ -56,6 +56,7 @@ enum clause_kind {
 	CL_HOLD,
 	CL_ENTRY,
 	CL_FAILS,
+	CL_HEAP,
 };
 
 enum fails_kind {
@@ -80,10 +81,12 @@ struct clause {
 	int type;		/* acquire, release, hold: index in types.h */
 	struct value key;	/* acquire, release, hold; entry: VAL_ARG */
 	unsigned int opts;	/* OPT_*; OPT_BY_NAME: release=FN is a module's */
-	bool has_size, has_if;
+	bool has_size, has_if, has_grant_at;
 	struct value size, cond;
+	struct value grant_at;	/* grant=VALUE: where the bytes start */
 	enum fails_kind fails;	/* CL_FAILS, or fails= on an acquire */
 	char *release;		/* acquire: release=FN */
+	char *heap;		/* heap=FN */
 	struct value rel_args[MAX_RELEASE_ARGS];
 	int n_rel_args;
 };
