@@ -23,7 +23,11 @@ crossings() {
 # blk MODE: KIOPS x1000 of 4 KiB direct writes then reads on /dev/nullb0
 blk() {
 	local mode=$1 t0 t1 t2 c0 c1
-	dd if=/dev/zero of=/dev/nullb0 bs=4096 count=64 oflag=direct 2>/dev/null
+	# warm up: the disk's pages allocated, TCG's translations made
+	dd if=/dev/zero of=/dev/nullb0 bs=4096 count=$IOS oflag=direct \
+		2>/dev/null
+	dd if=/dev/nullb0 of=/dev/null bs=4096 count=$IOS iflag=direct \
+		2>/dev/null
 	[ "$mode" = native ] || c0=$(crossings null_blk)
 	t0=$(now_ns)
 	dd if=/dev/zero of=/dev/nullb0 bs=4096 count=$IOS oflag=direct \
