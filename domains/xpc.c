@@ -255,6 +255,12 @@ EXPORT_SYMBOL_NS_GPL(nooks_xpc_ret_failure, NOOKS_INTERNAL);
  */
 notrace unsigned long nooks_xpc_fail_value(struct nooks_xpc_frame *f)
 {
+	struct nooks_domain *d = nooks_xpc_domain(f);
+	const struct nooks_wrapper *w = d ? nooks_domain_wrapper(d, f->desc) :
+					    NULL;
+
+	if (w && w->fail)
+		return w->fail(f);
 	return nooks_xpc_ret_failure(f->desc->ret_class);
 }
 

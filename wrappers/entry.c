@@ -52,6 +52,21 @@ static const struct nooks_wrapper nooks_entry_xmit = {
 };
 
 /*
+ * ndo_get_stats returns the statistics the kernel then copies: a failed
+ * domain's NULL would be dereferenced (dev_get_stats, as recovery
+ * unregisters the device). The net_device's own counters stand in.
+ */
+static unsigned long nooks_entry_get_stats_fail(struct nooks_xpc_frame *f)
+{
+	return (unsigned long)&((struct net_device *)f->rdi)->stats;
+}
+
+static const struct nooks_wrapper nooks_entry_get_stats = {
+	.name = "ndo_get_stats",
+	.fail = nooks_entry_get_stats_fail,
+};
+
+/*
  * A setup callback: the kernel calls it with the object it is building,
  * before the call that builds it returns and that call's wrapper grants
  * the object to the domain (alloc_netdev_mqs() and the driver's setup
@@ -182,6 +197,8 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 	if (i < 0)
 		return false;
 	WRITE_ONCE(wrap[i], &nooks_entry_xmit);
+	nooks_entry_set(d, dev->netdev_ops->ndo_get_stats,
+			&nooks_entry_get_stats);
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);

@@ -33,6 +33,11 @@ struct nooks_wrapper {
 	const char *name;		/* the kernel function, or the role */
 	int (*pre)(struct nooks_xpc_frame *f);
 	void (*post)(struct nooks_xpc_frame *f);
+	/*
+	 * entry: what the call returns when the domain has failed, if not
+	 * its return class's failure value (a pointer the kernel uses)
+	 */
+	unsigned long (*fail)(struct nooks_xpc_frame *f);
 	unsigned int flags;		/* NOOKS_WRAP_* */
 };
 

@@ -12,7 +12,7 @@
 # testvm-timeout: 300
 
 M=/nooks/nooks_test_fault.ko
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check "the module loads isolated when it does not fault" nooksctl load $M
 check "and unloads" nooksctl unload nooks_test_fault
 

@@ -190,7 +190,7 @@ check_nic_once() {
 # check_isolated_nic DRIVER: check_nic_once, then 20 load/unload cycles
 # leak nothing.
 check_isolated_nic() {
-	check "insmod nooks.ko" insmod /nooks/nooks.ko
+	check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 	check_nic_once "$1"
 	check_isolated_cycles "$1" 20
 	check "rmmod nooks" rmmod nooks

@@ -19,7 +19,7 @@ check_match "native 8139too refuses QEMU's 8139C+" "use 8139cp" "$native"
 check "native rmmod 8139too" rmmod 8139too
 dmesg -c > /dev/null
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check "nooksctl load 8139too" nooksctl load 8139too
 check_eq "domain live" live "$(sysfs_domain 8139too state)"
 check_eq "isolated probe refuses it the same way" "$native" "$(refusal)"

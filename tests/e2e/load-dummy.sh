@@ -6,7 +6,7 @@
 # testvm-timeout: 400
 
 D=/sys/kernel/nooks/domains/dummy
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 out=$(nooksctl -j load dummy)
 check "nooksctl load dummy" [ $? = 0 ]
 check_match "load -j names the domain" '"domain":"dummy"' "$out"

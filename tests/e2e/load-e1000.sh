@@ -7,7 +7,7 @@
 # testvm-qemu: -netdev user,id=n0,restrict=on -device e1000,netdev=n0
 # testvm-timeout: 500
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check_nic_once e1000
 
 check "nooksctl load e1000" nooksctl load e1000

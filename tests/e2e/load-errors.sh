@@ -23,7 +23,7 @@ load_fails() {
 dummy=/lib/modules/$NOOKS_KVER/kernel/drivers/net/dummy.ko
 
 load_fails "without nooks.ko" "nooks module not loaded" load dummy
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 
 head -c 4096 $dummy > /tmp/truncated.ko
 load_fails "truncated module" "cannot rewrite /tmp/truncated.ko" \

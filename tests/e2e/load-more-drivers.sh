@@ -11,7 +11,7 @@
 # testvm-qemu: -netdev user,id=n4,restrict=on -device virtio-net-pci,netdev=n4
 # testvm-timeout: 600
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check_nic_once e1000e
 check_nic_once pcnet32
 check_nic_once ne2k-pci ne2k_pci

@@ -5,7 +5,7 @@
 # testvm-modules: null_blk
 # testvm-timeout: 400
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check "nooksctl load null_blk -- memory_backed=1 gb=1" \
 	nooksctl load null_blk -- memory_backed=1 gb=1
 check_eq "domain live" live "$(sysfs_domain null_blk state)"

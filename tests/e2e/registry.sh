@@ -7,7 +7,7 @@
 
 D=/sys/kernel/nooks/domains
 
-check "insmod nooks.ko" insmod /nooks/nooks.ko
+check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check "sysfs root /sys/kernel/nooks/domains" [ -d $D ]
 check_match "arch facts logged" "nooks: x86_64 [45]-level paging, pti (on|off)" \
 	"$(dmesg | grep 'nooks: x86_64')"
@@ -77,6 +77,6 @@ check "rmmod nooks with domains present" rmmod nooks
 check_fails "sysfs root gone" [ -e /sys/kernel/nooks ]
 err=$(nooksctl list 2>&1)
 check_match "tool says module not loaded" "nooks module not loaded" "$err"
-check "insmod nooks.ko again" insmod /nooks/nooks.ko
+check "insmod nooks.ko again" insmod /nooks/nooks.ko $NOOKS_PARAMS
 check_eq "fresh registry after reload" "" "$(nooksctl list)"
 check "rmmod nooks again" rmmod nooks
