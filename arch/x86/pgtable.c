@@ -645,8 +645,10 @@ void nooks_pgtable_sync(struct nooks_pgtable *pt, unsigned long gen)
 	if (READ_ONCE(pt->synced) == gen)
 		return;
 	spin_lock_irqsave(&pt->lock, flags);
-	for (i = NOOKS_PT_KERNEL_HALF; pt->synced != gen &&
-	     i < NOOKS_PT_ENTRIES; i++) {
+	/* another CPU may have synced while this one waited for the lock */
+	if (pt->synced == gen)
+		goto out;
+	for (i = NOOKS_PT_KERNEL_HALF; i < NOOKS_PT_ENTRIES; i++) {
 		unsigned long base = (~0UL << (top + 9)) |
 				     ((unsigned long)i << top);
 
@@ -656,6 +658,7 @@ void nooks_pgtable_sync(struct nooks_pgtable *pt, unsigned long gen)
 					    pt->levels - 1, base);
 	}
 	WRITE_ONCE(pt->synced, gen);
+out:
 	spin_unlock_irqrestore(&pt->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_pgtable_sync, NOOKS_INTERNAL);

@@ -43,7 +43,6 @@
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/skbuff.h>
-#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/cpu_entry_area.h>
@@ -524,6 +523,16 @@ void nooks_protect_object_prepare(struct nooks_object *obj)
 	}
 }
 
+/* nooks_protect_grant() or nooks_protect_revoke(), as @grant says. */
+static void nooks_protect_lend(struct nooks_domain *d, unsigned long addr,
+			       size_t size, bool grant)
+{
+	if (grant)
+		nooks_protect_grant(d, addr, size);
+	else
+		nooks_protect_revoke(d, addr, size);
+}
+
 /*
  * A __percpu cookie (alloc_percpu) is not an address of the kernel half:
  * each CPU's copy of the @size bytes is. Return: true if @addr was one.
@@ -535,15 +544,10 @@ static bool nooks_protect_percpu(struct nooks_domain *d, unsigned long addr,
 
 	if (!addr || addr >= TASK_SIZE_MAX)
 		return false;
-	for_each_possible_cpu(cpu) {
-		unsigned long a = (unsigned long)
-			per_cpu_ptr((void __percpu *)addr, cpu);
-
-		if (grant)
-			nooks_protect_grant(d, a, size);
-		else
-			nooks_protect_revoke(d, a, size);
-	}
+	for_each_possible_cpu(cpu)
+		nooks_protect_lend(d, (unsigned long)
+				   per_cpu_ptr((void __percpu *)addr, cpu),
+				   size, grant);
 	return true;
 }
 
@@ -560,29 +564,21 @@ static void nooks_protect_rq_payload(struct nooks_domain *d,
 
 	if (req_op(rq) != REQ_OP_READ)
 		return;
-	rq_for_each_segment(bv, rq, iter) {
-		if (grant)
-			nooks_protect_grant(d, (unsigned long)bvec_virt(&bv),
-					    bv.bv_len);
-		else
-			nooks_protect_revoke(d, (unsigned long)bvec_virt(&bv),
-					     bv.bv_len);
-	}
+	rq_for_each_segment(bv, rq, iter)
+		nooks_protect_lend(d, (unsigned long)bvec_virt(&bv), bv.bv_len,
+				   grant);
 }
 
 static void nooks_protect_object(struct nooks_domain *d,
 				 const struct nooks_object *obj, bool grant)
 {
-	void (*fn)(struct nooks_domain *d, unsigned long addr, size_t size) =
-		grant ? nooks_protect_grant : nooks_protect_revoke;
-
 	if (!READ_ONCE(d->prot))
 		return;
 	if (nooks_protect_percpu(d, obj->grant, obj->size, grant))
 		return;
-	fn(d, obj->grant, obj->size);
+	nooks_protect_lend(d, obj->grant, obj->size, grant);
 	if (obj->extra_size)
-		fn(d, obj->extra, obj->extra_size);
+		nooks_protect_lend(d, obj->extra, obj->extra_size, grant);
 	if (obj->key.type == NOOKS_OBJ_REQUEST)
 		nooks_protect_rq_payload(d, (struct request *)obj->key.addr,
 					 grant);
