@@ -7,7 +7,11 @@
 # the stock kernel: an Oops, a BUG, a WARNING (bad-free of a module
 # address may end in a WARN rather than an oops, depending on the layout;
 # panic_on_warn makes it fatal, as fleets that treat a WARN as a crash
-# do), a panic, a soft lockup or an RCU stall on the console. Were it not so, the recovery scenarios (where the
+# do), a panic, a soft lockup or an RCU stall on the console. A payload
+# that spins with interrupts off is seen by no watchdog of its own CPU
+# (TCG has no NMI watchdog) but by RCU on the other, and only while a
+# grace period is wanted, so the scenario keeps queueing RCU callbacks;
+# without that the control failed once in CI. Were it not so, the recovery scenarios (where the
 # same payloads run isolated and the console stays clean) would show
 # nothing. One VM per payload; TAP on stdout.
 set -uo pipefail
@@ -26,10 +30,12 @@ for f in null-deref:0 stack-overflow:2 bug:3 gpf:4 div-zero:5 bad-free:6 \
 	cat > "$s" <<SCENARIO
 # testvm-ko: tests/modules/nooks_test_native.ko
 # testvm-timeout: 60
-# testvm-append: oops=panic panic_on_warn=1 softlockup_panic=1 watchdog_thresh=1 rcupdate.rcu_cpu_stall_timeout=3
+# testvm-append: oops=panic panic_on_warn=1 softlockup_panic=1 watchdog_thresh=1 rcupdate.rcu_cpu_stall_timeout=3 sysctl.kernel.panic_on_rcu_stall=1
 insmod /nooks/nooks.ko
-insmod /nooks/nooks_test_native.ko fault=${f#*:}
-sleep 2
+insmod /nooks/nooks_test_native.ko fault=${f#*:} &
+# RCU sees a CPU spinning with interrupts off only while a grace period
+# is wanted: each file close from this CPU queues an RCU callback.
+for i in \$(seq 20); do cat /proc/uptime > /dev/null; sleep 1; done
 SCENARIO
 	"$top/tools/testvm/run.sh" --ko "$top/nooks.ko" "$s" > "$out/$name.log" 2>&1
 	n=$((n + 1))
