@@ -2,7 +2,7 @@
 /*
  * The driver's kmalloc calls, rewritten to allocate from its domain's
  * heap (domains/heap.c) when the domain is protected. A spec names the
- * rewrite with heap=FN (wrappers/specs/README); the exit gate's pre hook
+ * rewrite with pre=FN (wrappers/specs/README); the exit gate's pre hook
  * calls FN, which changes the arguments the gate calls the kernel with,
  * and where it calls (f->target): the cache a kmalloc_trace() was
  * compiled against becomes the domain's cache of that size class, and a

@@ -69,7 +69,7 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 			   size_t size, unsigned long grant, void *release,
 			   const unsigned long *values, unsigned int n_values,
 			   unsigned int flags);
-/* heap= rewrites (wrappers/heap.c) */
+/* pre= rewrites into the domain heap (wrappers/heap.c) */
 void nooks_wrap_heap_kmalloc_trace(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kmalloc_node_trace(struct nooks_xpc_frame *f);
 void nooks_wrap_heap___kmalloc(struct nooks_xpc_frame *f);

@@ -214,7 +214,7 @@ iounmap		release iomap a0
 alloc_netdev_mqs acquire netdev ret release=free_netdev(ret); entry a3
 alloc_pages	acquire memory ret size={PAGE_SIZE << a1} grant={page_address(ret)} \
 		 release=__free_pages(ret,a1)
-__kmalloc_node	heap=nooks_wrap_heap___kmalloc; acquire memory ret size=a0 \
+__kmalloc_node	pre=nooks_wrap_heap___kmalloc; acquire memory ret size=a0 \
 		 grant release=kfree(ret)
 EOF
 
@@ -307,7 +307,7 @@ else
 		'	if (nooks_wrap_release(f, NOOKS_OBJ_MEMORY, (__force unsigned long)(a0), NOOKS_WRAPF_NULL_OK | NOOKS_WRAPF_UNTRACKED_OK))' \
 		'				   0, (void *)timer_delete_sync, v, ARRAY_SIZE(v), NOOKS_WRAPF_AGAIN_OK);' \
 		'/* kmalloc_trace: acquire memory ret size={a2 + sizeof("* /") - sizeof("/ *")} release=kfree(ret) */'
-	t "grant=VALUE, heap=FN" has edge.c \
+	t "grant=VALUE, pre=FN" has edge.c \
 		'		nooks_wrap_acquire_at(f, NOOKS_OBJ_MEMORY, (__force unsigned long)(ret),' \
 		'				   (__force size_t)(PAGE_SIZE << a1), (__force unsigned long)(page_address(ret)), (void *)__free_pages, v, ARRAY_SIZE(v), NOOKS_WRAPF_GRANT);' \
 		'static int nooks_pre___kmalloc_node(struct nooks_xpc_frame *f)' \
@@ -551,7 +551,7 @@ fails()
 }
 
 fails names "unknown clause" \
-	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, acquire, release, hold, entry, fails= or heap=)" \
+	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, acquire, release, hold, entry, fails= or pre=)" \
 	"kfree frobnicate"
 fails names "unknown option" \
 	"e.spec:1: release: unknown option 'frob'" \
@@ -635,14 +635,14 @@ fails names "fails= without acquire" \
 	"e.spec:1: kfree: fails= without an acquire clause" \
 	"kfree fails=null; release memory a0"
 fails names "plain with release" \
-	"e.spec:1: kfree: plain, yet it has acquire, release, hold, entry or heap= clauses" \
+	"e.spec:1: kfree: plain, yet it has acquire, release, hold, entry or pre= clauses" \
 	"kfree plain; release memory a0"
-fails names "heap= twice" \
-	"e.spec:1: __kmalloc: heap= given twice" \
-	"__kmalloc heap=f; heap=g; acquire memory ret release=kfree(ret)"
-fails names "heap= not a function name" \
-	"e.spec:1: heap=: expected heap=FN, a function of nooks.ko" \
-	"__kmalloc heap=f(a0); acquire memory ret release=kfree(ret)"
+fails names "pre= twice" \
+	"e.spec:1: __kmalloc: pre= given twice" \
+	"__kmalloc pre=f; pre=g; acquire memory ret release=kfree(ret)"
+fails names "pre= not a function name" \
+	"e.spec:1: pre=: expected pre=FN, a function of nooks.ko" \
+	"__kmalloc pre=f(a0); acquire memory ret release=kfree(ret)"
 fails names "sleeps twice" \
 	"e.spec:1: msleep: sleeps given twice" \
 	"msleep sleeps; sleeps"
@@ -667,7 +667,7 @@ kfree \\
 	release memory a0 \\
 	frob"
 fails names "the line after a continued one" \
-	"e.spec:3: unknown clause 'bogus' (plain, sleeps, acquire, release, hold, entry, fails= or heap=)" \
+	"e.spec:3: unknown clause 'bogus' (plain, sleeps, acquire, release, hold, entry, fails= or pre=)" \
 	"kfree release memory a0 \\
 	null-ok
 __kmalloc bogus"

@@ -250,8 +250,8 @@ static void gen_pre(FILE *out, const struct func *fn)
 	}
 	/* after the checks: a call they refuse is not made at all */
 	for (i = 0; i < fn->n_clauses; i++)
-		if (fn->clauses[i].kind == CL_HEAP)
-			fprintf(out, "\t%s(f);\n", fn->clauses[i].heap);
+		if (fn->clauses[i].kind == CL_PRE)
+			fprintf(out, "\t%s(f);\n", fn->clauses[i].pre);
 	fputs("\treturn 0;\n}\n\n", out);
 }
 

@@ -48,7 +48,7 @@ static const char *const clause_names[] = {
 	[CL_HOLD] = "hold",
 	[CL_ENTRY] = "entry",
 	[CL_FAILS] = "fails=",
-	[CL_HEAP] = "heap=",
+	[CL_PRE] = "pre=",
 };
 
 /* Where one logical line came from, for its errors. */
@@ -559,7 +559,7 @@ static int no_more(struct where *w, const char *what, char **tok, int n)
 static int unknown_clause(struct where *w, const char *tok)
 {
 	err(w, "unknown clause '%s' (%s)", tok,
-	    "plain, sleeps, acquire, release, hold, entry, fails= or heap=");
+	    "plain, sleeps, acquire, release, hold, entry, fails= or pre=");
 	return -1;
 }
 
@@ -583,17 +583,17 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 			return -1;
 		return no_more(w, "fails=", tok + 1, n - 1);
 	}
-	if (!strncmp(tok[0], "heap=", 5)) {
-		const char *fn = tok[0] + 5;
+	if (!strncmp(tok[0], "pre=", 4)) {
+		const char *fn = tok[0] + 4;
 
-		c->kind = CL_HEAP;
+		c->kind = CL_PRE;
 		if (!*fn || isdigit((unsigned char)*fn) ||
 		    strspn(fn, IDENT_CHARS) != strlen(fn)) {
-			err(w, "heap=: expected heap=FN, a function of nooks.ko");
+			err(w, "pre=: expected pre=FN, a function of nooks.ko");
 			return -1;
 		}
-		c->heap = xstrdup(fn);
-		return no_more(w, "heap=", tok + 1, n - 1);
+		c->pre = xstrdup(fn);
+		return no_more(w, "pre=", tok + 1, n - 1);
 	}
 	if (!strcmp(tok[0], "entry")) {
 		c->kind = CL_ENTRY;
@@ -730,7 +730,7 @@ static void clause_free(struct clause *c)
 	for (i = 0; i < c->n_rel_args; i++)
 		free_value(&c->rel_args[i]);
 	free(c->release);
-	free(c->heap);
+	free(c->pre);
 }
 
 static void func_free(struct func *fn)
@@ -747,7 +747,7 @@ static void func_free(struct func *fn)
 /* What a line states as a whole: clauses that contradict or repeat. */
 static int check_func(struct where *w, struct func *fn)
 {
-	int i, n[CL_HEAP + 1] = { 0 };
+	int i, n[CL_PRE + 1] = { 0 };
 	bool fails = false;
 
 	for (i = 0; i < fn->n_clauses; i++) {
@@ -760,16 +760,16 @@ static int check_func(struct where *w, struct func *fn)
 			fails = true;
 	}
 	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
-	    n[CL_HEAP] > 1) {
+	    n[CL_PRE] > 1) {
 		err(w, "%s: %s given twice", fn->name,
 		    n[CL_PLAIN] > 1 ? "plain" :
 		    n[CL_SLEEPS] > 1 ? "sleeps" :
-		    n[CL_HEAP] > 1 ? "heap=" : "fails=");
+		    n[CL_PRE] > 1 ? "pre=" : "fails=");
 		return -1;
 	}
 	if (n[CL_PLAIN] && (n[CL_ACQUIRE] || n[CL_RELEASE] || n[CL_HOLD] ||
-			    n[CL_ENTRY] || n[CL_HEAP])) {
-		err(w, "%s: plain, yet it has acquire, release, hold, entry or heap= clauses",
+			    n[CL_ENTRY] || n[CL_PRE])) {
+		err(w, "%s: plain, yet it has acquire, release, hold, entry or pre= clauses",
 		    fn->name);
 		return -1;
 	}
@@ -779,7 +779,7 @@ static int check_func(struct where *w, struct func *fn)
 	}
 	fn->sleeps = n[CL_SLEEPS];
 	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY] ||
-		      n[CL_HEAP];
+		      n[CL_PRE];
 	fn->has_post = n[CL_ACQUIRE];
 	return 0;
 }

@@ -56,7 +56,7 @@ enum clause_kind {
 	CL_HOLD,
 	CL_ENTRY,
 	CL_FAILS,
-	CL_HEAP,
+	CL_PRE,
 };
 
 enum fails_kind {
@@ -86,7 +86,7 @@ struct clause {
 	struct value grant_at;	/* grant=VALUE: where the bytes start */
 	enum fails_kind fails;	/* CL_FAILS, or fails= on an acquire */
 	char *release;		/* acquire: release=FN */
-	char *heap;		/* heap=FN */
+	char *pre;		/* pre=FN */
 	struct value rel_args[MAX_RELEASE_ARGS];
 	int n_rel_args;
 };
