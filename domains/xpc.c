@@ -147,6 +147,7 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 
 	f->cr3_in = 0;
 	f->retry_ip = 0;
+	f->flags = NOOKS_XPC_REFUSED;
 	if (unlikely(!d || READ_ONCE(d->state) != NOOKS_STATE_LIVE))
 		return -1;
 	preempt_disable();

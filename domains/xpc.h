@@ -69,6 +69,12 @@ enum nooks_xpc_kind {
 #define NOOKS_XPC_ENTERED	BIT(NOOKS_XPC_ENTERED_BIT)
 /* The entry granted its task's pagefault_disabled (arch/x86/protect.c). */
 #define NOOKS_XPC_TASK_GRANT	BIT(1)
+/*
+ * The entry gate refused the call (domain not live, no stack): no driver
+ * code and no wrapper ran; what the failure value stands for is still
+ * the caller's (wrappers/entry.c).
+ */
+#define NOOKS_XPC_REFUSED	BIT(2)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */

@@ -40,6 +40,7 @@
 #include <linux/blk-mq.h>
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/moduleparam.h>
 #include <linux/timekeeping.h>
 #include <linux/umh.h>
@@ -260,14 +261,22 @@ static int nooks_recovery_agent(struct nooks_domain *d)
 	return call_usermodehelper(nooks_agent, argv, envp, UMH_WAIT_PROC);
 }
 
+static void nooks_recovery_stop_dma_one(struct nooks_object *obj, void *arg)
+{
+	pci_clear_master((struct pci_dev *)obj->key.addr);
+}
+
 /**
  * nooks_recovery_release() - release what a failed driver held
  * @d: the failed domain
  * @released: if not NULL, counts per type of what was released
  *
- * First the block requests it took and will never complete end with an
- * I/O error, and its interrupt lines are unmasked (a line may be
- * shared); then every object, newest first. Locks are only forgotten:
+ * First its PCI devices stop bus mastering: a NIC goes on writing the
+ * packets it receives into the rings the driver gave it, which the
+ * release frees (e1000 under a ping stream corrupted the page tables of
+ * the next process to get those pages). Then the block requests it took
+ * and will never complete end with an I/O error, and its interrupt lines
+ * are unmasked (a line may be shared); then every object, newest first. Locks are only forgotten:
  * they belong to the threads the fault unwound, and releasing them from
  * here would be wrong.
  *
@@ -277,6 +286,8 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 {
 	unsigned int locks, n;
 
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_MASTER,
+				  nooks_recovery_stop_dma_one, NULL);
 	nooks_recovery_fail_requests(d);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
 				  nooks_recovery_unmask_one, NULL);

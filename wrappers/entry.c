@@ -45,10 +45,31 @@ static void nooks_entry_xmit_post(struct nooks_xpc_frame *f)
 				      (void *)(unsigned long)f->rdi);
 }
 
+/*
+ * A failed domain's transmit. Refused at the gate, the skb was never the
+ * driver's and nobody else will free it: dropped here (a leaked skb
+ * keeps its socket's bytes in flight, which stalls a TCP stream for
+ * good under TCP Small Queues). A fault inside the driver's transmit
+ * leaves the skb to recovery (the pre hook recorded it). Busy instead
+ * would make the stack retry the failed driver until recovery detaches
+ * the device.
+ */
+static unsigned long nooks_entry_xmit_fail(struct nooks_xpc_frame *f)
+{
+	struct sk_buff *skb = (struct sk_buff *)f->rdi;
+
+	if ((f->flags & NOOKS_XPC_REFUSED) && skb) {
+		dev_core_stats_tx_dropped_inc((struct net_device *)f->rsi);
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+	}
+	return NETDEV_TX_OK;
+}
+
 static const struct nooks_wrapper nooks_entry_xmit = {
 	.name = "ndo_start_xmit",
 	.pre = nooks_entry_xmit_pre,
 	.post = nooks_entry_xmit_post,
+	.fail = nooks_entry_xmit_fail,
 };
 
 /*
@@ -167,9 +188,15 @@ static int nooks_entry_gate_index(struct nooks_domain *d, unsigned long stub)
 	return desc - d->gates;
 }
 
-/* Give the entry stub @fn of @d the wrapper @w, if @fn is one. */
-static void nooks_entry_set(struct nooks_domain *d, const void *fn,
-			    const struct nooks_wrapper *w)
+/**
+ * nooks_entry_wrap() - give the entry stub @fn of @d the wrapper @w
+ * @d: a domain
+ * @fn: a callback the kernel holds; nothing happens unless it is an
+ *	entry stub of @d
+ * @w: the wrapper its gate runs from now on
+ */
+void nooks_entry_wrap(struct nooks_domain *d, const void *fn,
+		      const struct nooks_wrapper *w)
 {
 	const struct nooks_wrapper **wrap = READ_ONCE(d->wrap);
 	int i = nooks_entry_gate_index(d, (unsigned long)fn);
@@ -197,8 +224,8 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 	if (i < 0)
 		return false;
 	WRITE_ONCE(wrap[i], &nooks_entry_xmit);
-	nooks_entry_set(d, dev->netdev_ops->ndo_get_stats,
-			&nooks_entry_get_stats);
+	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats,
+			 &nooks_entry_get_stats);
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);
@@ -210,7 +237,7 @@ EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);
  */
 void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub)
 {
-	nooks_entry_set(d, (const void *)stub, &nooks_entry_setup);
+	nooks_entry_wrap(d, (const void *)stub, &nooks_entry_setup);
 }
 
 /**
@@ -223,6 +250,6 @@ void nooks_entry_attach_tag_set(struct nooks_domain *d,
 {
 	if (!set->ops)
 		return;
-	nooks_entry_set(d, set->ops->queue_rq, &nooks_entry_queue_rq);
-	nooks_entry_set(d, set->ops->init_hctx, &nooks_entry_init_hctx);
+	nooks_entry_wrap(d, set->ops->queue_rq, &nooks_entry_queue_rq);
+	nooks_entry_wrap(d, set->ops->init_hctx, &nooks_entry_init_hctx);
 }

@@ -8,7 +8,10 @@
 struct nooks_domain;
 struct net_device;
 struct blk_mq_tag_set;
+struct nooks_wrapper;
 
+void nooks_entry_wrap(struct nooks_domain *d, const void *fn,
+		      const struct nooks_wrapper *w);
 bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev);
 void nooks_entry_attach_setup(struct nooks_domain *d, unsigned long stub);
 void nooks_entry_attach_tag_set(struct nooks_domain *d,
