@@ -88,6 +88,8 @@ void nooks_domain_release(struct kobject *kobj)
 
 	unsigned int left = nooks_objtrack_uninit(&d->objects);
 
+	nooks_shadow_uninit(&d->shadow);
+
 	if (left)
 		pr_warn("domain %s: destroyed with %u objects its driver never released: forgotten, not released\n",
 			d->name, left);
@@ -142,10 +144,11 @@ struct nooks_domain *nooks_domain_create(const char *name)
 	INIT_WORK(&d->fault_work, nooks_domain_fault_work);
 	spin_lock_init(&d->lock);
 	d->state = NOOKS_STATE_STOPPED;
-	d->restart = NOOKS_RESTART_ALWAYS;
+	d->restart = NOOKS_RESTART_SHADOW;
 	d->restart_limit = NOOKS_RESTART_LIMIT;
 	nooks_domain_set_hang_timeout(d, NOOKS_HANG_TIMEOUT_MS);
 	atomic_set(&d->inject_left, 0);
+	nooks_shadow_init(&d->shadow);
 	d->counters = nooks_counters_alloc();
 	if (!d->counters) {
 		kfree(d);
@@ -560,9 +563,14 @@ void nooks_domain_fail(struct nooks_domain *d, const char *report)
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	pr_err("domain %s: %s: contained\n", d->name, report);
-	/* A device whose handler no longer runs must not storm meanwhile. */
-	if (failed)
+	/*
+	 * A device whose handler no longer runs must not storm meanwhile,
+	 * and the stack must stop handing packets to a failed driver.
+	 */
+	if (failed) {
 		nooks_recovery_mask_irqs(d);
+		nooks_shadow_fail(d);
+	}
 	kobject_get(&d->kobj);
 	if (!nooks_recovery_queue(&d->fault_work))
 		kobject_put(&d->kobj);	/* already queued with a reference */

@@ -15,6 +15,7 @@
 #include "../include/uapi/nooks_module.h"
 #include "../domains/counters.h"
 #include "../objtrack/objtrack.h"
+#include "../recovery/shadow/shadow.h"
 
 #define NOOKS_LAST_FAULT_LEN	128
 /* Defaults of the sysfs knobs restart_limit and hang_timeout_ms. */
@@ -95,6 +96,8 @@ struct nooks_domain {
 	struct nooks_counters __percpu *counters;
 	/* what the domain holds; has its own lock */
 	struct nooks_objtrack objects;
+	/* shadow drivers of its devices; has its own lock */
+	struct nooks_shadow shadow;
 };
 
 extern const char *const nooks_state_names[__NOOKS_STATE_MAX];

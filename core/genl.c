@@ -101,7 +101,11 @@ static int nooks_genl_put_origin(struct sk_buff *skb, struct nooks_domain *d)
 	      nla_put_u32(skb, NOOKS_A_DOMAIN_HANG_TIMEOUT_MS,
 			  READ_ONCE(d->hang_timeout_ms)) ||
 	      nla_put_u32(skb, NOOKS_A_DOMAIN_RESTART_LIMIT,
-			  READ_ONCE(d->restart_limit)) ? -EMSGSIZE : 0;
+			  READ_ONCE(d->restart_limit)) ||
+	      nla_put_u32(skb, NOOKS_A_DOMAIN_SHADOW,
+			  nooks_shadow_mode(&d->shadow)) ||
+	      nla_put_u32(skb, NOOKS_A_DOMAIN_SHADOW_LOG,
+			  nooks_shadow_log_size(&d->shadow)) ? -EMSGSIZE : 0;
 	kfree(params);
 	return ret;
 }
@@ -187,7 +191,7 @@ static int nooks_genl_domain_new(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name = nooks_genl_name(info);
 	const char *path = NULL, *params = NULL;
-	u32 restart = NOOKS_RESTART_ALWAYS;
+	u32 restart = NOOKS_RESTART_SHADOW;
 	struct nooks_domain *d;
 	int ret;
 

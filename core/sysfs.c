@@ -68,7 +68,8 @@ static ssize_t restart_show(struct kobject *kobj, struct kobj_attribute *attr,
 	restart = d->restart;
 	spin_unlock_irqrestore(&d->lock, flags);
 	return sysfs_emit(buf, "%s\n",
-			  restart == NOOKS_RESTART_ALWAYS ? "always" : "never");
+			  restart == NOOKS_RESTART_ALWAYS ? "always" :
+			  restart == NOOKS_RESTART_SHADOW ? "shadow" : "never");
 }
 
 static ssize_t restart_limit_show(struct kobject *kobj,
@@ -141,6 +142,28 @@ static ssize_t protection_show(struct kobject *kobj,
 	return n;
 }
 
+/* The shadow drivers' mode: none, passive or active. */
+static ssize_t shadow_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	static const char *const names[] = {
+		[NOOKS_SHADOW_NONE] = "none",
+		[NOOKS_SHADOW_PASSIVE] = "passive",
+		[NOOKS_SHADOW_ACTIVE] = "active",
+	};
+
+	return sysfs_emit(buf, "%s\n",
+			  names[nooks_shadow_mode(&to_domain(kobj)->shadow)]);
+}
+
+/* Entries in their log: a snapshot per device, a setting to replay. */
+static ssize_t shadow_log_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  nooks_shadow_log_size(&to_domain(kobj)->shadow));
+}
+
 #define NOOKS_COUNTER_ATTR(_name, _counter)				\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
@@ -164,6 +187,8 @@ static struct kobj_attribute nooks_attr_restart_limit = __ATTR_RW(restart_limit)
 static struct kobj_attribute nooks_attr_hang_timeout_ms =
 	__ATTR_RW(hang_timeout_ms);
 static struct kobj_attribute nooks_attr_protection = __ATTR_RO(protection);
+static struct kobj_attribute nooks_attr_shadow = __ATTR_RO(shadow);
+static struct kobj_attribute nooks_attr_shadow_log = __ATTR_RO(shadow_log);
 
 static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_state.attr,
@@ -178,6 +203,8 @@ static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_restart_limit.attr,
 	&nooks_attr_hang_timeout_ms.attr,
 	&nooks_attr_protection.attr,
+	&nooks_attr_shadow.attr,
+	&nooks_attr_shadow_log.attr,
 	NULL,
 };
 

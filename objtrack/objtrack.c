@@ -251,6 +251,33 @@ static void nooks_objtrack_free_list(struct list_head *dead)
 		nooks_objtrack_free(obj);
 }
 
+static int nooks_objtrack_drop(struct nooks_objtrack *t,
+			       enum nooks_obj_type type, const void *addr,
+			       bool inside)
+{
+	struct nooks_object *obj;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&t->lock, flags);
+	obj = nooks_objtrack_find(t, (unsigned long)addr, type);
+	if (obj) {
+		nooks_objtrack_unlink(t, obj);
+		if (inside && !(obj->flags & NOOKS_OBJF_EMBEDDED))
+			nooks_objtrack_forget_inside(t, obj->key.addr,
+						     obj->size, &dead);
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+
+	if (!obj)
+		return -ENOENT;
+	if ((obj->flags & NOOKS_OBJF_GRANT) && t->ungrant)
+		t->ungrant(t, obj);
+	nooks_objtrack_free(obj);
+	nooks_objtrack_free_list(&dead);
+	return 0;
+}
+
 /**
  * nooks_objtrack_remove() - record that the domain released an object
  * @t: the tracker
@@ -266,29 +293,51 @@ static void nooks_objtrack_free_list(struct list_head *dead)
 int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 			  const void *addr)
 {
+	return nooks_objtrack_drop(t, type, addr, true);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_remove, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_disown() - the domain no longer holds an object, which
+ *	lives on
+ * @t: the tracker
+ * @type: what kind of resource
+ * @addr: its address
+ *
+ * A shadow driver keeps a failed driver's net_device: it is not released,
+ * but what the driver embedded in it (its NAPI contexts, timers) still is.
+ *
+ * Return: 0, or -ENOENT if the domain does not hold it.
+ */
+int nooks_objtrack_disown(struct nooks_objtrack *t, enum nooks_obj_type type,
+			  const void *addr)
+{
+	return nooks_objtrack_drop(t, type, addr, false);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_disown, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_size() - how many bytes an object covers
+ * @t: the tracker
+ * @type: what kind of resource
+ * @addr: its address
+ *
+ * Return: its size (as its acquire recorded it), or 0 if not held.
+ */
+size_t nooks_objtrack_size(struct nooks_objtrack *t, enum nooks_obj_type type,
+			   const void *addr)
+{
 	struct nooks_object *obj;
 	unsigned long flags;
-	LIST_HEAD(dead);
+	size_t size;
 
 	spin_lock_irqsave(&t->lock, flags);
 	obj = nooks_objtrack_find(t, (unsigned long)addr, type);
-	if (obj) {
-		nooks_objtrack_unlink(t, obj);
-		if (!(obj->flags & NOOKS_OBJF_EMBEDDED))
-			nooks_objtrack_forget_inside(t, obj->key.addr,
-						     obj->size, &dead);
-	}
+	size = obj ? obj->size : 0;
 	spin_unlock_irqrestore(&t->lock, flags);
-
-	if (!obj)
-		return -ENOENT;
-	if ((obj->flags & NOOKS_OBJF_GRANT) && t->ungrant)
-		t->ungrant(t, obj);
-	nooks_objtrack_free(obj);
-	nooks_objtrack_free_list(&dead);
-	return 0;
+	return size;
 }
-EXPORT_SYMBOL_NS_GPL(nooks_objtrack_remove, NOOKS_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_size, NOOKS_INTERNAL);
 
 /**
  * nooks_objtrack_holds() - does the domain hold this object?

@@ -97,6 +97,10 @@ int nooks_objtrack_add(struct nooks_objtrack *t, enum nooks_obj_type type,
 		       unsigned long site, gfp_t gfp);
 int nooks_objtrack_remove(struct nooks_objtrack *t, enum nooks_obj_type type,
 			  const void *addr);
+int nooks_objtrack_disown(struct nooks_objtrack *t, enum nooks_obj_type type,
+			  const void *addr);
+size_t nooks_objtrack_size(struct nooks_objtrack *t, enum nooks_obj_type type,
+			   const void *addr);
 bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
 			  const void *addr);
 unsigned int nooks_objtrack_release_all(struct nooks_objtrack *t);

@@ -2,9 +2,10 @@
 /*
  * The recovery manager. A contained fault fails the domain (every later
  * crossing into it returns its failure value, every thread in it unwinds
- * when it next crosses) and masks the interrupt lines its driver holds.
- * Then, on the ordered recovery workqueue (never in the faulting context,
- * one domain at a time, flushed before nooks.ko goes away):
+ * when it next crosses), masks the interrupt lines its driver holds and
+ * detaches its shadowed network devices (recovery/shadow/net.c). Then,
+ * on the ordered recovery workqueue (never in the faulting context, one
+ * domain at a time, flushed before nooks.ko goes away):
  *
  *  1. failed -> recovering;
  *  2. wait for the threads still inside the driver to leave (they are
@@ -19,15 +20,20 @@
  *     lines (a line may be shared), release every tracked object newest
  *     first with the function that releases it, counting per type;
  *     locks are forgotten (they were the unwound threads');
- *  4. decide whether to restart: policy always, and fewer than
- *     restart_limit restarts in the last minute;
+ *  4. decide whether to restart: policy always or shadow, and fewer
+ *     than restart_limit restarts in the last minute; if so the shadow
+ *     drivers take the devices they keep out of what step 3 releases
+ *     (this runs before step 3);
  *  5. run the recovery agent, `nooksctl recover DOMAIN` (the module
  *     parameter "agent"), as a usermode helper and wait for it: it
  *     unloads the failed module (whose exit gate no longer runs driver
  *     code) and, when a restart is due, loads the module again from the
  *     path and parameters nooksctl load recorded; the domain goes live
  *     when it binds;
- *  6. the domain is live (restarted) or stopped; tell userspace.
+ *  6. the shadow drivers replay their devices' configuration to the
+ *     restarted driver and give them back, or unregister the ones no
+ *     driver took; the domain is live (restarted) or stopped; tell
+ *     userspace.
  *
  * Why a usermode helper rather than the monitor daemon: recovery then
  * needs nothing running beforehand (a driver loaded at boot recovers
@@ -205,7 +211,7 @@ bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms)
 }
 EXPORT_SYMBOL_NS_GPL(nooks_recovery_wait, NOOKS_INTERNAL);
 
-/* Step 4: policy always, and under the limit of restarts a minute. */
+/* Step 4: policy always or shadow, under the limit of restarts a minute. */
 static bool nooks_recovery_restart_due(struct nooks_domain *d)
 {
 	unsigned int limit = READ_ONCE(d->restart_limit);
@@ -215,7 +221,7 @@ static bool nooks_recovery_restart_due(struct nooks_domain *d)
 	spin_lock_irqsave(&d->lock, flags);
 	policy = d->restart;
 	spin_unlock_irqrestore(&d->lock, flags);
-	if (policy != NOOKS_RESTART_ALWAYS)
+	if (policy == NOOKS_RESTART_NEVER)
 		return false;
 	if (time_after(jiffies, d->restart_window + 60 * HZ) ||
 	    !d->restarts_in_window) {
@@ -335,10 +341,10 @@ void nooks_recovery_run(struct nooks_domain *d)
 	nooks_event(d, NOOKS_EVENT_RECOVERY_START);
 
 	if (!nooks_recovery_wait(d, READ_ONCE(nooks_recover_wait_ms))) {
+		nooks_shadow_resume(d);
 		nooks_recovery_end(d, false);
 		return;
 	}
-	nooks_recovery_release(d, d->released);
 
 	/*
 	 * A module whose init faulted is on its way out already, and its
@@ -347,10 +353,14 @@ void nooks_recovery_run(struct nooks_domain *d)
 	live = nooks_recovery_module_live(d);
 	restart = live && nooks_recovery_restart_due(d) &&
 		  nooks_domain_expect_restart(d);
+	if (restart)
+		nooks_shadow_takeover(d);
+	nooks_recovery_release(d, d->released);
 	ret = live ? nooks_recovery_agent(d) : 0;
 	if (ret)
 		pr_err("domain %s: recovery agent '%s recover %s' failed (%d)%s\n",
 		       d->name, nooks_agent, d->name, ret,
 		       ret == -ENOENT ? ": set nooks.agent to nooksctl's path" : "");
+	nooks_shadow_resume(d);
 	nooks_recovery_end(d, restart);
 }

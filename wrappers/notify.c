@@ -6,7 +6,9 @@
  * link type goes, and freed by it too when needs_free_netdev is set. A
  * netdevice notifier forgets those records, so a domain's counts stay
  * what its driver really holds. The same notifier gives the callbacks of
- * a net_device being registered their entry wrappers (entry.c).
+ * a net_device being registered their entry wrappers (entry.c), and a
+ * shadow driver (recovery/shadow/net.c) when the domain's policy is
+ * shadow.
  */
 #include <linux/netdevice.h>
 #include <linux/notifier.h>
@@ -26,6 +28,8 @@ static int nooks_notify_netdev(struct notifier_block *nb, unsigned long event,
 		for (n = 0; (d = nooks_domain_nth(n)); n++) {
 			bool mine = nooks_entry_attach(d, dev);
 
+			if (mine)
+				nooks_shadow_net_add(d, dev);
 			nooks_domain_put(d);
 			if (mine)
 				break;
@@ -43,6 +47,7 @@ static int nooks_notify_netdev(struct notifier_block *nb, unsigned long event,
 				      dev);
 		if (dev->needs_free_netdev)
 			nooks_objtrack_remove(&d->objects, NOOKS_OBJ_NETDEV, dev);
+		nooks_shadow_net_del(d, dev);
 		nooks_domain_put(d);
 	}
 	return NOTIFY_DONE;

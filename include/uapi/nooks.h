@@ -18,7 +18,7 @@
  *				did not rewrite it.
  *	NOOKS_A_DOMAIN_RESTART	u32, optional, enum nooks_restart: what
  *				recovery does after a fault (default
- *				NOOKS_RESTART_ALWAYS).
+ *				NOOKS_RESTART_SHADOW).
  *	NOOKS_A_DOMAIN_PATH	string, optional, < NOOKS_PATH_MAX bytes: the
  *				module file, for the recovery agent.
  *	NOOKS_A_DOMAIN_PARAMS	string, optional, < NOOKS_PARAMS_MAX bytes:
@@ -56,6 +56,8 @@
  *					agent loads PATH with PARAMS)
  *	NOOKS_A_DOMAIN_HANG_TIMEOUT_MS	u32, the hang deadline
  *	NOOKS_A_DOMAIN_RESTART_LIMIT	u32, most restarts in 60 s
+ *	NOOKS_A_DOMAIN_SHADOW		u32, enum nooks_shadow_mode
+ *	NOOKS_A_DOMAIN_SHADOW_LOG	u32, entries in the shadow's log
  *
  * NOOKS_CMD_EXPORTS_GET: dump the symbols nooks.ko exports (its gates and
  *	wrappers), one message each, so nooksctl can bind a driver to them
@@ -154,6 +156,8 @@ enum nooks_attr {
 	NOOKS_A_RECOVERY_RESULT,
 	NOOKS_A_RECOVERY_NS,
 	NOOKS_A_RECOVERY_RELEASED,
+	NOOKS_A_DOMAIN_SHADOW,
+	NOOKS_A_DOMAIN_SHADOW_LOG,
 
 	__NOOKS_A_MAX
 };
@@ -206,8 +210,22 @@ enum nooks_event {
 enum nooks_restart {
 	NOOKS_RESTART_ALWAYS,	/* unload, release, load again (rate limited) */
 	NOOKS_RESTART_NEVER,	/* unload, release, stop */
+	/*
+	 * as ALWAYS, and a shadow driver keeps the devices of the classes
+	 * that have one (net): the restarted driver gets them back
+	 */
+	NOOKS_RESTART_SHADOW,
 
 	__NOOKS_RESTART_MAX
+};
+
+/* The mode of a domain's shadow drivers (sysfs "shadow"). */
+enum nooks_shadow_mode {
+	NOOKS_SHADOW_NONE,	/* no device of a class with a shadow */
+	NOOKS_SHADOW_PASSIVE,	/* recording */
+	NOOKS_SHADOW_ACTIVE,	/* keeping devices across a recovery */
+
+	__NOOKS_SHADOW_MAX
 };
 
 /* How a recovery ended. */

@@ -190,6 +190,36 @@ static void nooks_test_embedded(struct kunit *test)
 	nooks_objtrack_uninit(t);
 }
 
+/*
+ * Disowning memory (a shadow driver keeps a failed driver's net_device)
+ * forgets only it: what the driver embedded in it is still released.
+ */
+static void nooks_test_disown(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+
+	nooks_test_nreleased = 0;
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_NETDEV, KEY(200),
+						 128, nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(t, NOOKS_OBJ_TIMER,
+						 KEY(200) + 64, 0,
+						 nooks_test_record_release,
+						 0, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_size(t, NOOKS_OBJ_NETDEV,
+						  KEY(200)), (size_t)128);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_disown(t, NOOKS_OBJ_NETDEV,
+						    KEY(200)), 0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_disown(t, NOOKS_OBJ_NETDEV,
+						    KEY(200)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_size(t, NOOKS_OBJ_NETDEV,
+						  KEY(200)), (size_t)0);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_TIMER), 1UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(t), 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_nreleased, 1U);
+	nooks_objtrack_uninit(t);
+}
+
 /* Enough objects to put several in every bucket. */
 static void nooks_test_many(struct kunit *test)
 {
@@ -243,6 +273,7 @@ static struct kunit_case nooks_objtrack_test_cases[] = {
 	KUNIT_CASE(nooks_test_reverse_release),
 	KUNIT_CASE(nooks_test_uninit_forgets),
 	KUNIT_CASE(nooks_test_embedded),
+	KUNIT_CASE(nooks_test_disown),
 	KUNIT_CASE(nooks_test_forget_type),
 	KUNIT_CASE(nooks_test_many),
 	{}

@@ -588,10 +588,10 @@ t "completion: 'nooksctl inject DOMAIN FAULT --count <TAB>' offers nothing" \
 t "completion: 'nooksctl monitor -<TAB>' offers --count" \
 	offers --count nooksctl monitor -
 t "completion: 'nooksctl load MODULE --restart <TAB>' offers the policies" \
-	offers_only "always never shadow" nooksctl load e1000 --restart ""
+	offers_only "shadow always never" nooksctl load e1000 --restart ""
 # Where '=' breaks words, bash splits "--restart=a" into three words.
 t "completion: 'nooksctl load MODULE --restart=<TAB>' offers the policies" \
-	offers_only "always never shadow" nooksctl load e1000 --restart = ""
+	offers_only "shadow always never" nooksctl load e1000 --restart = ""
 t "completion: 'nooksctl load MODULE --restart=n<TAB>' offers never" \
 	offers_only never nooksctl load e1000 --restart = n
 t "completion: 'nooksctl load MODULE --restart=a <TAB>' offers parameters, not modules" \
@@ -611,7 +611,7 @@ if [ -r "$BASH_COMPLETION" ]; then
 	t "completion under bash-completion: 'nooksctl inject DOMAIN <TAB>' offers faults" \
 		offers "null-deref hang-irqoff" nooksctl inject e1000 ""
 	t "completion under bash-completion: 'nooksctl load MODULE --restart=<TAB>' offers the policies" \
-		offers_only "always never shadow" nooksctl load e1000 --restart = ""
+		offers_only "shadow always never" nooksctl load e1000 --restart = ""
 	t "completion under bash-completion: 'nooksctl load MODULE --restart=ne<TAB>' offers never" \
 		offers_only never nooksctl load e1000 --restart = ne
 	with_bc=

@@ -32,6 +32,7 @@ static const char *const state_names[] = {
 static const char *const restart_names[] = {
 	[NOOKS_RESTART_ALWAYS]	= "always",
 	[NOOKS_RESTART_NEVER]	= "never",
+	[NOOKS_RESTART_SHADOW]	= "shadow",
 };
 
 /* A newer kernel may know values we do not: show the number. */
@@ -53,6 +54,18 @@ const char *domain_state_name(uint32_t state, char *buf, size_t len)
 const char *domain_restart_name(uint32_t restart, char *buf, size_t len)
 {
 	return enum_name(restart_names, ARRAY_SIZE(restart_names), restart,
+			 buf, len);
+}
+
+static const char *const shadow_names[] = {
+	[NOOKS_SHADOW_NONE]	= "none",
+	[NOOKS_SHADOW_PASSIVE]	= "passive",
+	[NOOKS_SHADOW_ACTIVE]	= "active",
+};
+
+const char *domain_shadow_name(uint32_t shadow, char *buf, size_t len)
+{
+	return enum_name(shadow_names, ARRAY_SIZE(shadow_names), shadow,
 			 buf, len);
 }
 
@@ -356,6 +369,12 @@ static int domain_attr_cb(const struct nlattr *attr, void *data)
 	case NOOKS_A_DOMAIN_RESTART_LIMIT:
 		return put_u32(nl, attr, &d->restart_limit,
 			       &d->has_restart_limit, "bad restart_limit");
+	case NOOKS_A_DOMAIN_SHADOW:
+		return put_u32(nl, attr, &d->shadow, &d->has_shadow,
+			       "bad shadow mode");
+	case NOOKS_A_DOMAIN_SHADOW_LOG:
+		return put_u32(nl, attr, &d->shadow_log, &d->has_shadow_log,
+			       "bad shadow_log");
 	case NOOKS_A_EVENT:
 		return put_u32(nl, attr, &d->event, &d->has_event,
 			       "bad event");
@@ -484,6 +503,12 @@ static void domain_json(const struct domain_info *d)
 				 d->hang_timeout_ms);
 	if (d->has_restart_limit)
 		jsonw_uint_field(json_wtr, "restart_limit", d->restart_limit);
+	if (d->has_shadow)
+		jsonw_string_field(json_wtr, "shadow",
+				   domain_shadow_name(d->shadow, buf,
+						      sizeof(buf)));
+	if (d->has_shadow_log)
+		jsonw_uint_field(json_wtr, "shadow_log", d->shadow_log);
 	jsonw_end_object(json_wtr);
 }
 
@@ -542,6 +567,11 @@ static void domain_plain_show(const struct domain_info *d)
 		printf("hang_timeout_ms: %u\n", d->hang_timeout_ms);
 	if (d->has_restart_limit)
 		printf("restart_limit: %u\n", d->restart_limit);
+	if (d->has_shadow)
+		printf("shadow: %s\n",
+		       domain_shadow_name(d->shadow, buf, sizeof(buf)));
+	if (d->has_shadow_log)
+		printf("shadow_log: %u\n", d->shadow_log);
 
 	for (i = 0; i < d->objs.n; i++) {
 		if (!d->objs.v[i].count)

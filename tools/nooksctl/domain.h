@@ -39,6 +39,10 @@ struct domain_info {
 	bool has_hang_timeout;
 	uint32_t restart_limit;
 	bool has_restart_limit;
+	uint32_t shadow;	/* enum nooks_shadow_mode */
+	bool has_shadow;
+	uint32_t shadow_log;
+	bool has_shadow_log;
 	bool load;		/* waits for its module (a restart is due) */
 	uint64_t faults;
 	uint64_t recoveries;
@@ -74,5 +78,6 @@ int domain_get(struct nl_ctx *nl, const char *name, struct domain_info *d);
 /* The words of enums: "unknown(N)" in buf for a value we do not know. */
 const char *domain_state_name(uint32_t state, char *buf, size_t len);
 const char *domain_restart_name(uint32_t restart, char *buf, size_t len);
+const char *domain_shadow_name(uint32_t shadow, char *buf, size_t len);
 
 #endif /* NOOKSCTL_DOMAIN_H */

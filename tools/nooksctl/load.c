@@ -420,7 +420,7 @@ static int refuse_unsupported(const struct nooks_rewrite_result *res,
 
 /* === load === */
 
-#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=always|never|shadow] [-- PARAMS]"
+#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=shadow|always|never] [-- PARAMS]"
 
 static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
 			  bool load)
@@ -649,20 +649,8 @@ out_exports:
 	return ret;
 }
 
-/* The module's name as given, for messages before it is read. */
-static void arg_modname(const char *arg, char *buf, size_t len)
+static int parse_restart(const char *value, uint32_t *restart)
 {
-	const char *base = strrchr(arg, '/');
-
-	base = base ? base + 1 : arg;
-	snprintf(buf, len, "%.*s", (int)strcspn(base, "."), base);
-}
-
-static int parse_restart(const char *value, const char *arg,
-			 uint32_t *restart)
-{
-	char name[NOOKS_NAME_MAX];
-
 	if (!strcmp(value, "always")) {
 		*restart = NOOKS_RESTART_ALWAYS;
 		return 0;
@@ -672,12 +660,10 @@ static int parse_restart(const char *value, const char *arg,
 		return 0;
 	}
 	if (!strcmp(value, "shadow")) {
-		arg_modname(arg, name, sizeof(name));
-		p_err("no shadow driver exists yet for %s's class: use --restart=always or never",
-		      name);
-		return -1;
+		*restart = NOOKS_RESTART_SHADOW;
+		return 0;
 	}
-	p_err("invalid --restart value '%.32s' (use always or never; shadow is not available yet)",
+	p_err("invalid --restart value '%.32s' (use shadow, always or never)",
 	      value);
 	return -1;
 }
@@ -686,7 +672,7 @@ int do_load(int argc, char **argv)
 {
 	struct load_opts o = {
 		.create = true,
-		.restart = NOOKS_RESTART_ALWAYS,
+		.restart = NOOKS_RESTART_SHADOW,
 	};
 	struct load_done done = { 0 };
 	const char *restart = NULL;
@@ -719,7 +705,7 @@ int do_load(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (restart && parse_restart(restart, o.arg, &o.restart))
+	if (restart && parse_restart(restart, &o.restart))
 		return -1;
 	params = join_params(argc, argv);
 	if (!params) {
@@ -745,7 +731,8 @@ int do_load(int argc, char **argv)
 		jsonw_uint_field(json_wtr, "exit_gates", done.exit_gates);
 		jsonw_string_field(json_wtr, "restart",
 				   o.restart == NOOKS_RESTART_NEVER ? "never" :
-								      "always");
+				   o.restart == NOOKS_RESTART_ALWAYS ? "always" :
+								       "shadow");
 		jsonw_bool_field(json_wtr, "loaded", true);
 		jsonw_end_object(json_wtr);
 	}
@@ -770,11 +757,15 @@ int do_load_help(int argc, char **argv)
 	       "with the module's path, to load it again after a fault.\n"
 	       "\n"
 	       "POLICY says what recovery does after a fault of the driver:\n"
-	       "  always            unload it, release what it held, load it again\n"
-	       "                    (the default; a driver that keeps faulting is\n"
+	       "  shadow            (the default) as always, and a shadow driver keeps\n"
+	       "                    the driver's network devices: the same interface,\n"
+	       "                    index and addresses, its packets held, its\n"
+	       "                    configuration replayed to the restarted driver;\n"
+	       "                    a driver of no class with a shadow just restarts\n"
+	       "  always            unload it, release what it held, load it again:\n"
+	       "                    new devices (a driver that keeps faulting is\n"
 	       "                    stopped after restart_limit restarts in 60 s)\n"
 	       "  never             unload it, release what it held, and stop\n"
-	       "  shadow            not available yet: no class has a shadow driver\n"
 	       "\n"
 	       "load needs root (CAP_NET_ADMIN and CAP_SYS_MODULE) and the nooks\n"
 	       "module; with -j it prints what it loaded.\n",

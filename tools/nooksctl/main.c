@@ -286,7 +286,7 @@ static int do_help(int argc, char **argv)
 	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	       "\n"
 	       "Commands:\n"
-	       "  load MODULE|PATH [--restart=always|never|shadow] [-- PARAMS]\n"
+	       "  load MODULE|PATH [--restart=shadow|always|never] [-- PARAMS]\n"
 	       "                    load a driver module, rewritten, into a new domain\n"
 	       "                    named after it (its dependencies load natively);\n"
 	       "                    --restart says what recovery does after a fault\n"

@@ -16,6 +16,7 @@ pkgs=(
 	libmnl-dev libkmod-dev libbpf-dev libelf-dev	# nooksctl
 	elfutils			# eu-elflint in the rewriter's tests
 	groff-base bash-completion	# the man page and completion tests
+	ethtool				# shadow-net: ring and coalescing settings
 )
 
 missing=()

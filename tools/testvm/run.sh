@@ -113,9 +113,12 @@ if [ -x "$top/tools/nooksctl/nooksctl" ]; then
 	ln -s /bin/nooksctl "$root/usr/local/sbin/nooksctl"
 fi
 
+# in /usr/local/bin, first in PATH: busybox --install would replace
+# a /bin/ip with its own applet
+mkdir -p "$root/usr/local/bin"
 for tool in $(header tools); do
 	path=$(command -v "$tool") || die "$name: no $tool on the host"
-	copy_with_libs "$path" "/bin/$tool"
+	copy_with_libs "$path" "/usr/local/bin/$tool"
 done
 
 for ko in $(header ko); do
@@ -151,7 +154,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 cat > "$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/usr/local/bin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
