@@ -89,6 +89,7 @@ void nooks_domain_release(struct kobject *kobj)
 	unsigned int left = nooks_objtrack_uninit(&d->objects);
 
 	nooks_shadow_uninit(&d->shadow);
+	nooks_recovery_unquarantine(d);
 
 	if (left)
 		pr_warn("domain %s: destroyed with %u objects its driver never released: forgotten, not released\n",
@@ -149,6 +150,7 @@ struct nooks_domain *nooks_domain_create(const char *name)
 	nooks_domain_set_hang_timeout(d, NOOKS_HANG_TIMEOUT_MS);
 	atomic_set(&d->inject_left, 0);
 	nooks_shadow_init(&d->shadow);
+	INIT_LIST_HEAD(&d->quarantine);
 	d->counters = nooks_counters_alloc();
 	if (!d->counters) {
 		kfree(d);

@@ -98,6 +98,12 @@ struct nooks_domain {
 	struct nooks_objtrack objects;
 	/* shadow drivers of its devices; has its own lock */
 	struct nooks_shadow shadow;
+	/*
+	 * coherent DMA buffers of failed drivers whose device may still
+	 * write them (recovery/recovery.c), released with the domain; only
+	 * the recovery work and the domain's release touch it
+	 */
+	struct list_head quarantine;
 };
 
 extern const char *const nooks_state_names[__NOOKS_STATE_MAX];

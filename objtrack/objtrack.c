@@ -361,6 +361,38 @@ bool nooks_objtrack_holds(struct nooks_objtrack *t, enum nooks_obj_type type,
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_holds, NOOKS_INTERNAL);
 
 /**
+ * nooks_objtrack_take_type() - take every object of a type out
+ * @t: the tracker
+ * @type: the type
+ * @out: where they go, linked by their order field, oldest first
+ *
+ * The caller owns them now: it calls their release and
+ * nooks_objtrack_free() when it sees fit.
+ *
+ * Return: how many objects were taken.
+ */
+unsigned int nooks_objtrack_take_type(struct nooks_objtrack *t,
+				      enum nooks_obj_type type,
+				      struct list_head *out)
+{
+	struct nooks_object *obj, *tmp;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	list_for_each_entry_safe(obj, tmp, &t->order, order) {
+		if (obj->key.type != type)
+			continue;
+		nooks_objtrack_unlink(t, obj);
+		list_add_tail(&obj->order, out);
+		n++;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_take_type, NOOKS_INTERNAL);
+
+/**
  * nooks_objtrack_forget_type() - stop tracking every object of a type
  * @t: the tracker
  * @type: the type
@@ -372,20 +404,10 @@ EXPORT_SYMBOL_NS_GPL(nooks_objtrack_holds, NOOKS_INTERNAL);
 unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 					enum nooks_obj_type type)
 {
-	struct nooks_object *obj, *tmp;
-	unsigned int n = 0;
-	unsigned long flags;
+	unsigned int n;
 	LIST_HEAD(dead);
 
-	spin_lock_irqsave(&t->lock, flags);
-	list_for_each_entry_safe(obj, tmp, &t->order, order) {
-		if (obj->key.type != type)
-			continue;
-		nooks_objtrack_unlink(t, obj);
-		list_add(&obj->order, &dead);
-		n++;
-	}
-	spin_unlock_irqrestore(&t->lock, flags);
+	n = nooks_objtrack_take_type(t, type, &dead);
 	nooks_objtrack_free_list(&dead);
 	return n;
 }

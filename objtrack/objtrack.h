@@ -110,6 +110,9 @@ typedef void (*nooks_objtrack_fn_t)(struct nooks_object *obj, void *arg);
 void nooks_objtrack_visit_type(struct nooks_objtrack *t,
 			       enum nooks_obj_type type,
 			       nooks_objtrack_fn_t fn, void *arg);
+unsigned int nooks_objtrack_take_type(struct nooks_objtrack *t,
+				      enum nooks_obj_type type,
+				      struct list_head *out);
 unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 					enum nooks_obj_type type);
 struct nooks_object *nooks_objtrack_alloc(gfp_t gfp);

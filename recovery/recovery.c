@@ -272,6 +272,54 @@ static void nooks_recovery_stop_dma_one(struct nooks_object *obj, void *arg)
 	pci_clear_master((struct pci_dev *)obj->key.addr);
 }
 
+/*
+ * A device that was bus master still holds the addresses of the
+ * driver's descriptor rings: the restarted driver sets it master again
+ * before it resets it (e1000's probe), and it writes descriptor status
+ * into the old rings meanwhile, page tables of the next process to get
+ * their pages included. They are kept until the domain goes.
+ */
+static void nooks_recovery_quarantine(struct nooks_domain *d)
+{
+	struct nooks_object *obj;
+	unsigned int n;
+	size_t bytes = 0;
+	LIST_HEAD(taken);
+
+	if (!nooks_objtrack_count(&d->objects, NOOKS_OBJ_PCI_MASTER))
+		return;
+	n = nooks_objtrack_take_type(&d->objects, NOOKS_OBJ_DMA_COHERENT,
+				     &taken);
+	if (!n)
+		return;
+	list_for_each_entry(obj, &taken, order)
+		bytes += obj->size;
+	list_splice_tail(&taken, &d->quarantine);
+	pr_info("domain %s: %u coherent DMA buffers (%zu bytes) kept until the domain goes: its device may still write them\n",
+		d->name, n, bytes);
+}
+
+/**
+ * nooks_recovery_unquarantine() - release the DMA buffers recovery kept
+ * @d: a domain going away
+ *
+ * Its device has been reset by a driver since (the restarted one, or
+ * unloading it), or is gone.
+ *
+ * Context: process context.
+ */
+void nooks_recovery_unquarantine(struct nooks_domain *d)
+{
+	struct nooks_object *obj, *tmp;
+
+	list_for_each_entry_safe(obj, tmp, &d->quarantine, order) {
+		list_del(&obj->order);
+		if (obj->release)
+			obj->release(obj);
+		nooks_objtrack_free(obj);
+	}
+}
+
 /**
  * nooks_recovery_release() - release what a failed driver held
  * @d: the failed domain
@@ -280,7 +328,9 @@ static void nooks_recovery_stop_dma_one(struct nooks_object *obj, void *arg)
  * First its PCI devices stop bus mastering: a NIC goes on writing the
  * packets it receives into the rings the driver gave it, which the
  * release frees (e1000 under a ping stream corrupted the page tables of
- * the next process to get those pages). Then the block requests it took
+ * the next process to get those pages); and as the restarted driver may
+ * let it write again before resetting it, those coherent buffers are
+ * kept until the domain goes. Then the block requests it took
  * and will never complete end with an I/O error, and its interrupt lines
  * are unmasked (a line may be shared); then every object, newest first. Locks are only forgotten:
  * they belong to the threads the fault unwound, and releasing them from
@@ -294,6 +344,7 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_MASTER,
 				  nooks_recovery_stop_dma_one, NULL);
+	nooks_recovery_quarantine(d);
 	nooks_recovery_fail_requests(d);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
 				  nooks_recovery_unmask_one, NULL);

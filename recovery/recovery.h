@@ -17,5 +17,6 @@ void nooks_recovery_mask_irqs(struct nooks_domain *d);
 bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms);
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released);
 void nooks_recovery_run(struct nooks_domain *d);
+void nooks_recovery_unquarantine(struct nooks_domain *d);
 
 #endif /* _NOOKS_RECOVERY_H */

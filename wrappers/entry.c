@@ -12,6 +12,7 @@
  * allocates the tag set.
  */
 #include <linux/blk-mq.h>
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
@@ -167,6 +168,56 @@ static const struct nooks_wrapper nooks_entry_init_hctx = {
 };
 
 /*
+ * ethtool callbacks that fill in structures the kernel hands them (its
+ * netlink reply's, or on its stack), lent while the call runs: under
+ * protection e1000's get_ringparam otherwise faults on the first
+ * "ethtool -g". Lent page-wise, like everything granted.
+ */
+static void nooks_entry_lend(struct nooks_xpc_frame *f, bool grant,
+			     size_t rsi, size_t rdx)
+{
+	void (*fn)(struct nooks_domain *d, unsigned long addr, size_t size) =
+		grant ? nooks_protect_grant : nooks_protect_revoke;
+
+	if (f->rsi && rsi)
+		fn(f->domain, f->rsi, rsi);
+	if (f->rdx && rdx)
+		fn(f->domain, f->rdx, rdx);
+}
+
+#define NOOKS_ENTRY_LEND(cb, type1, type2)				\
+static int nooks_entry_##cb##_pre(struct nooks_xpc_frame *f)		\
+{									\
+	nooks_entry_lend(f, true, sizeof(type1), sizeof(type2));	\
+	return 0;							\
+}									\
+static void nooks_entry_##cb##_post(struct nooks_xpc_frame *f)		\
+{									\
+	nooks_entry_lend(f, false, sizeof(type1), sizeof(type2));	\
+}									\
+static const struct nooks_wrapper nooks_entry_##cb = {			\
+	.name = #cb,							\
+	.pre = nooks_entry_##cb##_pre,					\
+	.post = nooks_entry_##cb##_post,				\
+}
+
+/* (dev, out) callbacks: the second register holds no structure */
+struct nooks_entry_none { u8 none[0]; };
+
+NOOKS_ENTRY_LEND(get_ringparam, struct ethtool_ringparam,
+		 struct kernel_ethtool_ringparam);
+NOOKS_ENTRY_LEND(get_coalesce, struct ethtool_coalesce,
+		 struct kernel_ethtool_coalesce);
+NOOKS_ENTRY_LEND(get_drvinfo, struct ethtool_drvinfo, struct nooks_entry_none);
+NOOKS_ENTRY_LEND(get_pauseparam, struct ethtool_pauseparam,
+		 struct nooks_entry_none);
+NOOKS_ENTRY_LEND(get_channels, struct ethtool_channels,
+		 struct nooks_entry_none);
+NOOKS_ENTRY_LEND(get_wol, struct ethtool_wolinfo, struct nooks_entry_none);
+NOOKS_ENTRY_LEND(get_link_ksettings, struct ethtool_link_ksettings,
+		 struct nooks_entry_none);
+
+/*
  * The gate descriptor an entry stub of the domain jumps with: the stub's
  * second instruction is "lea desc(%rip), %r11" (include/uapi/nooks_module.h).
  */
@@ -226,6 +277,19 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 	WRITE_ONCE(wrap[i], &nooks_entry_xmit);
 	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats,
 			 &nooks_entry_get_stats);
+	if (dev->ethtool_ops) {
+		const struct ethtool_ops *e = dev->ethtool_ops;
+
+		nooks_entry_wrap(d, e->get_ringparam, &nooks_entry_get_ringparam);
+		nooks_entry_wrap(d, e->get_coalesce, &nooks_entry_get_coalesce);
+		nooks_entry_wrap(d, e->get_drvinfo, &nooks_entry_get_drvinfo);
+		nooks_entry_wrap(d, e->get_pauseparam,
+				 &nooks_entry_get_pauseparam);
+		nooks_entry_wrap(d, e->get_channels, &nooks_entry_get_channels);
+		nooks_entry_wrap(d, e->get_wol, &nooks_entry_get_wol);
+		nooks_entry_wrap(d, e->get_link_ksettings,
+				 &nooks_entry_get_link_ksettings);
+	}
 	return true;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_entry_attach, NOOKS_INTERNAL);

@@ -81,6 +81,12 @@ struct nooks_shadow_netdev {
 	enum nooks_shadow_net_state state;	/* under nooks_shadow.lock */
 	struct task_struct *claimer;	/* CLAIMED: who allocated it */
 	bool reused;			/* CLAIMED: handed out */
+	/*
+	 * the snapshot is the device's: false from a takeover until a
+	 * replay completes (a driver that fails again before then would
+	 * leave the shadow a half-replayed device to snapshot)
+	 */
+	bool replayed;
 
 	/* the snapshot takeover makes; read by claim and resume */
 	size_t sizeof_priv;
@@ -339,6 +345,7 @@ void nooks_shadow_net_add(struct nooks_domain *d, struct net_device *dev)
 	}
 	s->dev = dev;
 	s->state = NOOKS_SHADOW_NET_LIVE;
+	s->replayed = true;
 	spin_lock_irqsave(&sh->lock, flags);
 	list_add_tail(&s->node, &sh->netdevs);
 	spin_unlock_irqrestore(&sh->lock, flags);
@@ -492,7 +499,9 @@ unsigned int nooks_shadow_takeover(struct nooks_domain *d)
 						   NOOKS_OBJ_NETDEV_REGISTERED,
 						   s->dev))
 			continue;
-		nooks_shadow_net_snapshot(s, size);
+		if (s->replayed)
+			nooks_shadow_net_snapshot(s, size);
+		s->replayed = false;
 		nooks_shadow_net_hold(s->dev);
 		nooks_shadow_net_scrub(s->dev, mod);
 		nooks_objtrack_disown(&d->objects, NOOKS_OBJ_NETDEV_REGISTERED,
@@ -824,6 +833,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 	const struct ethtool_ops *eops = dev->ethtool_ops;
 	bool up = dev->flags & IFF_UP;
 	struct sockaddr_storage ss;
+	bool ok = true;
 	int ret;
 
 	set_bit(__LINK_STATE_PRESENT, &dev->state);
@@ -831,6 +841,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 	netdev_update_features(dev);
 	if (dev->mtu != s->mtu) {
 		ret = dev_set_mtu(dev, s->mtu);
+		ok &= !ret;
 		if (ret)
 			pr_warn("domain %s: %s: the restarted driver refuses MTU %u (%d)\n",
 				d->name, dev->name, s->mtu, ret);
@@ -841,18 +852,22 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 		ret = dev_set_mac_address(dev, (struct sockaddr *)&ss, NULL);
 		if (ret == -EOPNOTSUPP)
 			dev_addr_mod(dev, 0, s->addr, dev->addr_len);
-		else if (ret)
+		else
+			ok &= !ret;
+		if (ret && ret != -EOPNOTSUPP)
 			pr_warn("domain %s: %s: the restarted driver refuses its address (%d)\n",
 				d->name, dev->name, ret);
 	}
 	if (s->has_ring && eops && eops->set_ringparam) {
 		ret = eops->set_ringparam(dev, &s->ring, &s->kring, NULL);
+		ok &= !ret;
 		if (ret)
 			pr_warn("domain %s: %s: ring parameters not replayed (%d)\n",
 				d->name, dev->name, ret);
 	}
 	if (s->has_coal && eops && eops->set_coalesce) {
 		ret = eops->set_coalesce(dev, &s->coal, &s->kcoal, NULL);
+		ok &= !ret;
 		if (ret)
 			pr_warn("domain %s: %s: coalescing parameters not replayed (%d)\n",
 				d->name, dev->name, ret);
@@ -879,6 +894,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 	if (ops->ndo_change_carrier && s->carrier != netif_carrier_ok(dev))
 		ops->ndo_change_carrier(dev, s->carrier);
 	clear_bit(__LINK_STATE_PRESENT, &dev->state);
+	s->replayed = ok;
 	if (up && s->carrier && !netif_carrier_ok(dev)) {
 		unsigned long flags;
 		bool waiting;
