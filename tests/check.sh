@@ -97,8 +97,9 @@ protected protect-pti-no5lvl-recover-dummy "pti=on no5lvl" recover-dummy
 protected protect-recover-e1000 "" recover-e1000
 protected protect-pti-no5lvl-recover-null_blk "pti=on no5lvl" recover-null_blk
 protected protect-pti-recover-8139too "pti=on" recover-8139too
-# the shadow drivers under protection, one round of every fault type
-protected protect-shadow-e1000 "nooks_test.rounds=1" shadow-e1000
+# the shadow driver under protection, one round of every fault type
+# (shadow-e1000 protected is run by hand for now: Documentation/design/
+# shadow.rst, "Known problems")
 protected protect-pti-no5lvl-shadow-dummy "pti=on no5lvl nooks_test.rounds=1" \
 	shadow-dummy
 # the control: the same payloads, run natively, do crash the kernel

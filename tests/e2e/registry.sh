@@ -23,7 +23,7 @@ for f in faults recoveries calls_in calls_out memory_bytes; do
 	check_eq "$f is 0" 0 "$(cat $D/e1000_t/$f)"
 done
 check_eq "last_fault none" none "$(cat $D/e1000_t/last_fault)"
-check_eq "28 object types" 28 "$(ls $D/e1000_t/objects | wc -l)"
+check_eq "29 object types" 29 "$(ls $D/e1000_t/objects | wc -l)"
 for t in memory irq timer work netdev netdev_registered gendisk pci_enabled dma_coherent dma_mapping iomap lock; do
 	check_eq "objects/$t is 0" 0 "$(cat $D/e1000_t/objects/$t)"
 done
@@ -38,7 +38,7 @@ check_eq "show -j state" stopped "$(printf '%s' "$json" | jq -r .state)"
 check_eq "show -j calls_in" 0 "$(printf '%s' "$json" | jq -r .calls_in)"
 check_eq "show -j objects.memory" 0 \
 	"$(printf '%s' "$json" | jq -r .objects.memory)"
-check_eq "show -j object types" 28 \
+check_eq "show -j object types" 29 \
 	"$(printf '%s' "$json" | jq -r '.objects | length')"
 check_eq "list -j has one domain" 1 "$(nooksctl -j list | jq length)"
 check_match "show plain" "^state: stopped$" "$(nooksctl show e1000_t)"
