@@ -90,7 +90,6 @@ struct nooks_shadow_netdev {
 
 	/* the snapshot takeover makes; read by claim and resume */
 	size_t sizeof_priv;
-	unsigned int flags;
 	unsigned int mtu;
 	netdev_features_t wanted_features;
 	bool carrier;
@@ -304,12 +303,8 @@ static const struct nooks_wrapper nooks_shadow_net_coal = {
 	.post = nooks_shadow_net_coal_post,
 };
 
-/**
- * nooks_shadow_net_attach() - log what @dev's ethtool callbacks set
- * @d: the domain whose driver registered @dev
- * @dev: the net_device
- */
-void nooks_shadow_net_attach(struct nooks_domain *d, struct net_device *dev)
+/* Log what the ethtool callbacks of @d's device @dev set. */
+static void nooks_shadow_net_attach(struct nooks_domain *d, struct net_device *dev)
 {
 	const struct ethtool_ops *ops = dev->ethtool_ops;
 
@@ -455,7 +450,6 @@ static void nooks_shadow_net_snapshot(struct nooks_shadow_netdev *s,
 	size_t head = ALIGN(sizeof(struct net_device), NETDEV_ALIGN);
 
 	s->sizeof_priv = size > head ? size - head : 0;
-	s->flags = dev->flags;
 	s->mtu = dev->mtu;
 	s->wanted_features = dev->wanted_features;
 	s->carrier = netif_carrier_ok(dev);

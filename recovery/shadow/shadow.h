@@ -47,7 +47,6 @@ void nooks_shadow_resume(struct nooks_domain *d);
 /* passive: the net_devices a domain registers, and their configuration */
 void nooks_shadow_net_add(struct nooks_domain *d, struct net_device *dev);
 void nooks_shadow_net_del(struct nooks_domain *d, struct net_device *dev);
-void nooks_shadow_net_attach(struct nooks_domain *d, struct net_device *dev);
 
 /* pre= hooks of the wrappers of the allocation and registration calls */
 void nooks_shadow_pre_alloc_etherdev_mqs(struct nooks_xpc_frame *f);

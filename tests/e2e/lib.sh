@@ -329,6 +329,15 @@ check_protection() {
 # sh runs its own applet for a plain "ip"
 IPROUTE=/usr/local/bin/ip
 
+# shadow_rounds: rounds of every fault type a shadow scenario runs: 5
+# (50 faults), or nooks_test.rounds=N on the kernel command line (make
+# check's protected runs take 1)
+shadow_rounds() {
+	local n
+	n=$(sed -n 's/.*nooks_test\.rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "${n:-5}"
+}
+
 # shadow_peer DRIVER ADDR: the NIC DRIVER drives natively (a virtio one)
 # goes into a network namespace of its own as ADDR/24, with a TCP
 # receiver on port 5000 that writes each stream to /tmp/tcp-rx.

@@ -8,10 +8,7 @@
 # testvm-tools: ip
 # testvm-timeout: 1500
 
-# rounds of every fault type: 5 (50 faults), or nooks_test.rounds=N on
-# the kernel command line (make check's protected runs take 1)
-ROUNDS=$(sed -n 's/.*nooks_test\.rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
-ROUNDS=${ROUNDS:-5}
+ROUNDS=$(shadow_rounds)
 
 check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
