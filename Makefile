@@ -10,7 +10,7 @@ KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 PWD := $(CURDIR)
 
-.PHONY: all module nooksctl wrappers wrapped test-modules kunit-module check bench demo sparse style clean deps kdir
+.PHONY: all module nooksctl wrappers wrapped test-modules test-bins kunit-module check bench demo sparse style clean deps kdir
 
 all: module nooksctl
 
@@ -67,6 +67,12 @@ nooksctl: $(WRAPPED_H)
 test-modules: kdir
 	$(MAKE) -C $(KDIR) M=$(PWD)/tests/modules modules
 
+# Programs the end-to-end tests run in VMs (# testvm-bin: in a scenario).
+TEST_BINS := $(patsubst %.c,%,$(wildcard tests/e2e/bin/*.c))
+test-bins: $(TEST_BINS)
+tests/e2e/bin/%: tests/e2e/bin/%.c
+	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread -o $@ $<
+
 # nooks.ko and nooks_kunit.ko for the KUnit test kernel, built from a copy
 # of the sources so its objects never mix with the stock build's.
 kunit-module: $(WRAPPERS_C)
@@ -97,5 +103,5 @@ clean:
 	-[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(PWD)/tests/modules clean
 	$(MAKE) -C tools/nooksctl clean
 	$(MAKE) -C tools/wrapgen clean
-	rm -rf build wrappers/generated
+	rm -rf build wrappers/generated $(TEST_BINS)
 include install.mk

@@ -3,7 +3,8 @@
  * The recovery manager. A contained fault fails the domain (every later
  * crossing into it returns its failure value, every thread in it unwinds
  * when it next crosses), masks the interrupt lines its driver holds and
- * detaches its shadowed network devices (recovery/shadow/net.c). Then,
+ * detaches its shadowed network devices and quiesces its shadowed disks'
+ * queues (recovery/shadow/). Then,
  * on the ordered recovery workqueue (never in the faulting context, one
  * domain at a time, flushed before nooks.ko goes away):
  *
@@ -16,14 +17,15 @@
  *     kernel), until the module is unloaded;
  *  3. end with an I/O error every block request the driver had taken
  *     and will never complete (or deleting its disk would wait for them
- *     forever; a shadow driver would requeue them instead), unmask the
- *     lines (a line may be shared), release every tracked object newest
- *     first with the function that releases it, counting per type;
- *     locks are forgotten (they were the unwound threads');
+ *     forever; the block shadow requeued those of the disks it keeps),
+ *     unmask the lines (a line may be shared), release every tracked
+ *     object newest first with the function that releases it, counting
+ *     per type; locks are forgotten (they were the unwound threads');
  *  4. decide whether to restart: policy always or shadow, and fewer
  *     than restart_limit restarts in the last minute; if so the shadow
  *     drivers take the devices they keep out of what step 3 releases
- *     (this runs before step 3);
+ *     (this runs before step 3), and give back the ones they held at
+ *     the fault and do not keep (whatever the decision);
  *  5. run the recovery agent, `nooksctl recover DOMAIN` (the module
  *     parameter "agent"), as a usermode helper and wait for it: it
  *     unloads the failed module (whose exit gate no longer runs driver
@@ -392,6 +394,7 @@ void nooks_recovery_run(struct nooks_domain *d)
 	nooks_event(d, NOOKS_EVENT_RECOVERY_START);
 
 	if (!nooks_recovery_wait(d, READ_ONCE(nooks_recover_wait_ms))) {
+		nooks_shadow_let_go(d);
 		nooks_shadow_resume(d);
 		nooks_recovery_end(d, false);
 		return;
@@ -406,6 +409,7 @@ void nooks_recovery_run(struct nooks_domain *d)
 		  nooks_domain_expect_restart(d);
 	if (restart)
 		nooks_shadow_takeover(d);
+	nooks_shadow_let_go(d);
 	nooks_recovery_release(d, d->released);
 	ret = live ? nooks_recovery_agent(d) : 0;
 	if (ret)

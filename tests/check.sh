@@ -65,7 +65,7 @@ if ! step packages tools/testvm/deps.sh; then
 	summary
 	exit 1
 fi
-if ! step build make all test-modules; then
+if ! step build make all test-modules test-bins; then
 	summary
 	exit 1
 fi
@@ -102,6 +102,8 @@ protected protect-pti-recover-8139too "pti=on" recover-8139too
 # shadow.rst, "Known problems")
 protected protect-pti-no5lvl-shadow-dummy "pti=on no5lvl nooks_test.rounds=1" \
 	shadow-dummy
+protected protect-pti-shadow-null_blk \
+	"pti=on nooks_test.rounds=1 nooks_test.irqmode=1" shadow-null_blk
 # the control: the same payloads, run natively, do crash the kernel
 tapstep control-native bash tests/control/native.sh
 

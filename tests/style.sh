@@ -15,6 +15,9 @@ for f in $(git ls-files '*.c' '*.h'); do
 	ignore=SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CAMELCASE,EXPORT_SYMBOL
 	# Tests call BUG() on purpose: it is the fault they show contained.
 	case "$f" in tests/*) ignore=$ignore,AVOID_BUG ;; esac
+	# The block shadow builds a block_device_operations per disk: its
+	# owner is the restarted module, known only at the claim.
+	case "$f" in recovery/shadow/blk.c) ignore=$ignore,CONST_STRUCT ;; esac
 	out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --terse \
 		--show-types --ignore "$ignore" -f "$f" 2>&1)
 	if printf '%s\n' "$out" | grep -q ': \(ERROR\|WARNING\|CHECK\):'; then

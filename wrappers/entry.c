@@ -143,10 +143,39 @@ static void nooks_entry_queue_rq_post(struct nooks_xpc_frame *f)
 				      bd->rq);
 }
 
+/*
+ * A failed domain's queue_rq: refused at the gate, or unwound by a fault
+ * in the driver. A request the driver started (or ended) is its: BLK_STS_OK,
+ * so the block layer leaves it alone; recovery ends it, or the block
+ * shadow requeues it (a request ended and freed meanwhile must not be
+ * requeued or ended again). One it never started fails, or, while the
+ * block shadow holds the queue (recovery/shadow/blk.c), waits in the
+ * block layer for the restarted driver.
+ */
+static unsigned long nooks_entry_queue_rq_fail(struct nooks_xpc_frame *f)
+{
+	struct blk_mq_hw_ctx *hctx = (struct blk_mq_hw_ctx *)f->rdi;
+	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
+	/* f->domain is not set in a call the gate refused */
+	struct nooks_domain *d = (void *)(unsigned long)READ_ONCE(f->manifest->domain);
+	struct request *rq = bd ? bd->rq : NULL;
+
+	if (!d || !hctx || !rq)
+		return (__force u8)BLK_STS_IOERR;
+	if (!(f->flags & NOOKS_XPC_REFUSED) &&
+	    (!nooks_objtrack_holds(&d->objects, NOOKS_OBJ_REQUEST, rq) ||
+	     blk_mq_request_started(rq)))
+		return (__force u8)BLK_STS_OK;
+	if (nooks_shadow_blk_holds(d, hctx->queue))
+		return (__force u8)BLK_STS_RESOURCE;
+	return (__force u8)BLK_STS_IOERR;
+}
+
 static const struct nooks_wrapper nooks_entry_queue_rq = {
 	.name = "queue_rq",
 	.pre = nooks_entry_queue_rq_pre,
 	.post = nooks_entry_queue_rq_post,
+	.fail = nooks_entry_queue_rq_fail,
 };
 
 /* A driver's init_hctx sets the hardware context's driver_data. */

@@ -157,24 +157,23 @@ static void nooks_shadow_net_link_work(struct work_struct *work)
 }
 
 /**
- * nooks_shadow_init() - a domain's shadow drivers, passive and empty
- * @sh: the domain's
+ * nooks_shadow_net_init() - no net_device shadowed yet
+ * @sh: a domain's shadow drivers
  */
-void nooks_shadow_init(struct nooks_shadow *sh)
+void nooks_shadow_net_init(struct nooks_shadow *sh)
 {
-	spin_lock_init(&sh->lock);
 	INIT_LIST_HEAD(&sh->netdevs);
 	INIT_DELAYED_WORK(&sh->link_work, nooks_shadow_net_link_work);
 }
 
 /**
- * nooks_shadow_uninit() - forget every record
+ * nooks_shadow_net_uninit() - forget every net_device record
  * @sh: the domain's, which is going away
  *
  * The devices are the kernel's (registered) or gone; recovery never ends
  * with a device kept.
  */
-void nooks_shadow_uninit(struct nooks_shadow *sh)
+void nooks_shadow_net_uninit(struct nooks_shadow *sh)
 {
 	struct nooks_shadow_netdev *s, *tmp;
 
@@ -188,52 +187,26 @@ void nooks_shadow_uninit(struct nooks_shadow *sh)
 }
 
 /**
- * nooks_shadow_mode() - what sysfs "shadow" shows
- * @sh: a domain's shadow drivers
+ * nooks_shadow_net_log_locked() - the net_device part of the log
+ * @sh: a domain's shadow drivers, its lock held
+ * @restarting: set if a device is not back in its driver's hands
  *
- * Return: none without a device of a class with a shadow; else active
- * from a fault until every device is back in its driver's hands (link
- * included), passive otherwise.
+ * Return: one entry per device (its snapshot) and one per ethtool
+ * setting the shadow will replay.
  */
-enum nooks_shadow_mode nooks_shadow_mode(struct nooks_shadow *sh)
-{
-	enum nooks_shadow_mode mode = NOOKS_SHADOW_NONE;
-	struct nooks_shadow_netdev *s;
-	unsigned long flags;
-
-	spin_lock_irqsave(&sh->lock, flags);
-	list_for_each_entry(s, &sh->netdevs, node) {
-		mode = sh->active ? NOOKS_SHADOW_ACTIVE : NOOKS_SHADOW_PASSIVE;
-		if (s->state != NOOKS_SHADOW_NET_LIVE) {
-			mode = NOOKS_SHADOW_ACTIVE;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&sh->lock, flags);
-	return mode;
-}
-EXPORT_SYMBOL_NS_GPL(nooks_shadow_mode, NOOKS_INTERNAL);
-
-/**
- * nooks_shadow_log_size() - entries in the shadow's log
- * @sh: a domain's shadow drivers
- *
- * Return: one per device it shadows (its snapshot) and one per ethtool
- * setting it will replay.
- */
-unsigned int nooks_shadow_log_size(struct nooks_shadow *sh)
+unsigned int nooks_shadow_net_log_locked(struct nooks_shadow *sh,
+					 bool *restarting)
 {
 	struct nooks_shadow_netdev *s;
-	unsigned long flags;
 	unsigned int n = 0;
 
-	spin_lock_irqsave(&sh->lock, flags);
-	list_for_each_entry(s, &sh->netdevs, node)
+	list_for_each_entry(s, &sh->netdevs, node) {
 		n += 1 + s->has_ring + s->has_coal;
-	spin_unlock_irqrestore(&sh->lock, flags);
+		if (s->state != NOOKS_SHADOW_NET_LIVE)
+			*restarting = true;
+	}
 	return n;
 }
-EXPORT_SYMBOL_NS_GPL(nooks_shadow_log_size, NOOKS_INTERNAL);
 
 /* Caller holds sh->lock. */
 static struct nooks_shadow_netdev *
@@ -248,17 +221,6 @@ nooks_shadow_net_find(struct nooks_shadow *sh, const struct net_device *dev)
 }
 
 /* --- passive --- */
-
-static bool nooks_shadow_wanted(struct nooks_domain *d)
-{
-	unsigned long flags;
-	bool wanted;
-
-	spin_lock_irqsave(&d->lock, flags);
-	wanted = d->restart == NOOKS_RESTART_SHADOW;
-	spin_unlock_irqrestore(&d->lock, flags);
-	return wanted;
-}
 
 /* The post hooks of set_ringparam and set_coalesce: log what worked. */
 static void nooks_shadow_net_log(struct nooks_xpc_frame *f, bool ring)
@@ -395,8 +357,9 @@ static void nooks_shadow_net_hold(struct net_device *dev)
 }
 
 /**
- * nooks_shadow_fail() - a fault: the stack stops calling the driver
- * @d: the domain, failed this instant
+ * nooks_shadow_net_fail_locked() - a fault: the stack stops calling the
+ *	driver
+ * @sh: the failed domain's shadow drivers, its lock held
  *
  * Its devices are detached: not present, their transmit queues stopped,
  * so packets wait in the qdisc instead of reaching a driver that can
@@ -404,21 +367,16 @@ static void nooks_shadow_net_hold(struct net_device *dev)
  *
  * Context: any context but NMI, fault handlers included.
  */
-void nooks_shadow_fail(struct nooks_domain *d)
+void nooks_shadow_net_fail_locked(struct nooks_shadow *sh)
 {
-	struct nooks_shadow *sh = &d->shadow;
 	struct nooks_shadow_netdev *s;
-	unsigned long flags;
 
-	spin_lock_irqsave(&sh->lock, flags);
-	sh->active = !list_empty(&sh->netdevs);
 	list_for_each_entry(s, &sh->netdevs, node) {
 		if (s->state == NOOKS_SHADOW_NET_AWAITING)
 			s->state = NOOKS_SHADOW_NET_LIVE;
 		if (s->state == NOOKS_SHADOW_NET_LIVE)
 			nooks_shadow_net_hold(s->dev);
 	}
-	spin_unlock_irqrestore(&sh->lock, flags);
 }
 
 static bool nooks_shadow_net_modules(const void *p, struct module *mod)
@@ -459,7 +417,7 @@ static void nooks_shadow_net_snapshot(struct nooks_shadow_netdev *s,
 }
 
 /**
- * nooks_shadow_takeover() - keep the failed driver's devices
+ * nooks_shadow_net_takeover() - keep the failed driver's net_devices
  * @d: the failed domain, no thread left in its driver, a restart due
  *
  * Each device the driver allocated and registered itself is
@@ -470,7 +428,7 @@ static void nooks_shadow_net_snapshot(struct nooks_shadow_netdev *s,
  * Context: process context (the recovery work), before the release.
  * Return: how many devices it keeps.
  */
-unsigned int nooks_shadow_takeover(struct nooks_domain *d)
+unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 {
 	struct nooks_shadow *sh = &d->shadow;
 	struct nooks_shadow_netdev *s;
@@ -511,7 +469,6 @@ unsigned int nooks_shadow_takeover(struct nooks_domain *d)
 	synchronize_net();
 	return n;
 }
-EXPORT_SYMBOL_NS_GPL(nooks_shadow_takeover, NOOKS_INTERNAL);
 
 /*
  * The record in state @state of @dev (if NULL: the one this task
@@ -914,7 +871,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 }
 
 /**
- * nooks_shadow_resume() - the restart is over: give the devices back
+ * nooks_shadow_net_resume() - the restart is over: give the devices back
  * @d: the domain, live again or not
  *
  * Each device the restarted driver registered gets its configuration
@@ -924,7 +881,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
  *
  * Context: process context (the recovery work), after the agent.
  */
-void nooks_shadow_resume(struct nooks_domain *d)
+void nooks_shadow_net_resume(struct nooks_domain *d)
 {
 	struct nooks_shadow *sh = &d->shadow;
 	struct nooks_shadow_netdev *s, *tmp;
@@ -961,9 +918,6 @@ void nooks_shadow_resume(struct nooks_domain *d)
 			break;
 		}
 	}
-	spin_lock_irqsave(&sh->lock, flags);
-	sh->active = false;
-	spin_unlock_irqrestore(&sh->lock, flags);
 	rtnl_unlock();
 	if (waiting)
 		mod_delayed_work(system_wq, &sh->link_work,

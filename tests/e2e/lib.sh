@@ -465,7 +465,8 @@ shadow_tcp_check() {
 
 # shadow_fault DOMAIN FAULT TYPE ADDR: inject FAULT while traffic runs;
 # it is contained and recovered with nothing held; the first ping of
-# ADDR answered after it says how long applications waited (the pause)
+# ADDR answered after it (ADDR a block device: the first direct read of
+# it done) says how long applications waited (the pause)
 shadow_fault() {
 	local d=$1 f0 r0 i
 	f0=$(sysfs_domain "$d" faults)
@@ -490,7 +491,12 @@ shadow_fault() {
 	fi
 	for i in $(seq 100); do
 		[ -z "$4" ] && break
-		ping -c 1 -W 1 "$4" > /dev/null 2>&1 && break
+		case $4 in
+		/dev/*)	dd if="$4" of=/dev/null bs=4096 count=1 iflag=direct \
+				2> /dev/null && break
+			sleep 0.1 ;;
+		*)	ping -c 1 -W 1 "$4" > /dev/null 2>&1 && break ;;
+		esac
 	done
 	echo "# $d $2: pause $(($(uptime_ms) - INJECT_T0)) ms$(shadow_ping_lost)"
 }

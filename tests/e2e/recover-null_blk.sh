@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Debian's null_blk.ko isolated (memory-backed), faulting on purpose:
+# Debian's null_blk.ko isolated (memory-backed), faulting on purpose,
+# with plain restarts (the block shadow: shadow-null_blk.sh):
 # every fault type (the writes too, under nooks.protection=1, as
 # tests/check.sh runs it again) is contained while a sentinel process
 # keeps running, the release leaves nothing held, and the restarted
@@ -30,7 +31,8 @@ wait_disk() {
 check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
-check "nooksctl load null_blk" nooksctl load null_blk -- memory_backed=1 gb=1
+check "nooksctl load null_blk (plain restart)" \
+	nooksctl load null_blk --restart=always -- memory_backed=1 gb=1
 check_protection null_blk
 echo 100 > /sys/kernel/nooks/domains/null_blk/restart_limit
 check "pattern reads back" pattern_ok

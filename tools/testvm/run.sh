@@ -21,6 +21,8 @@
 #   # testvm-append: pti=on             extra kernel command line
 #   # testvm-ko: tests/modules/x.ko      more modules for /nooks, paths
 #                                       from the top of the tree
+#   # testvm-bin: tests/e2e/bin/x        the tests' programs (make
+#                                       test-bins), in /usr/local/bin
 #   # testvm-tools: jq                   host programs to ship, with their
 #                                       shared libraries
 #   # testvm-timeout: 300               seconds before the VM is killed
@@ -119,6 +121,12 @@ mkdir -p "$root/usr/local/bin"
 for tool in $(header tools); do
 	path=$(command -v "$tool") || die "$name: no $tool on the host"
 	copy_with_libs "$path" "/usr/local/bin/$tool"
+done
+
+# the tests' own programs (make test-bins), by path from the top
+for bin in $(header bin); do
+	[ -x "$top/$bin" ] || die "$name: no $bin (run make test-bins first)"
+	copy_with_libs "$top/$bin" "/usr/local/bin/$(basename "$bin")"
 done
 
 for ko in $(header ko); do
