@@ -7,7 +7,9 @@
  * running nooks.ko), creates the domain the module notifier binds it to,
  * and loads the result from a memfd. recover, the recovery agent nooks.ko
  * runs after a fault, unloads the failed module and loads it again the
- * same way, into the domain that waits for it.
+ * same way, into the domain that waits for it. swifi, and load --swifi,
+ * write faults into the module first (swifi.c): load keeps the mutant in
+ * a file, so that a restart loads it again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include "main.h"
 #include "netlink.h"
 #include "rewrite.h"
+#include "swifi.h"
 
 /* === Finding and reading the module === */
 
@@ -420,7 +423,7 @@ static int refuse_unsupported(const struct nooks_rewrite_result *res,
 
 /* === load === */
 
-#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=shadow|always|never] [-- PARAMS]"
+#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N]] [-- PARAMS]"
 
 static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
 			  bool load)
@@ -544,6 +547,8 @@ struct load_opts {
 	uint32_t restart;
 	/* recover: the domain that waits for the module; it must be its. */
 	const char *domain;
+	/* load --swifi: TYPE:SEED[:N], the faults to write into it first */
+	const char *swifi;
 };
 
 /* What it did. */
@@ -552,7 +557,122 @@ struct load_done {
 	char *path;		/* the module file, absolute */
 	unsigned int entry_gates;
 	unsigned int exit_gates;
+	struct swifi_site sites[SWIFI_MAX_FAULTS];	/* load --swifi */
+	unsigned int n_sites;
 };
+
+/* === SWIFI: faults written into the module (swifi.c) === */
+
+/* Print the faults: one line each, or a JSON array in the open object. */
+static void swifi_print(const struct swifi_site *sites, unsigned int n)
+{
+	char before[3 * SWIFI_INSN_MAX + 1], after[3 * SWIFI_INSN_MAX + 1];
+	unsigned int i, k;
+
+	if (json_output)
+		jsonw_name(json_wtr, "swifi");
+	if (json_output)
+		jsonw_start_array(json_wtr);
+	for (i = 0; i < n; i++) {
+		const struct swifi_site *s = &sites[i];
+
+		before[0] = '\0';
+		after[0] = '\0';
+		for (k = 0; k < s->len; k++) {
+			sprintf(before + strlen(before), "%s%02x",
+				k ? " " : "", s->before[k]);
+			sprintf(after + strlen(after), "%s%02x", k ? " " : "",
+				s->after[k]);
+		}
+		if (!json_output) {
+			printf("swifi: %s %s+0x%llx: %s -> %s\n",
+			       swifi_type_names[s->type], s->func,
+			       (unsigned long long)s->offset, before, after);
+			continue;
+		}
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "type", swifi_type_names[s->type]);
+		jsonw_string_field(json_wtr, "function", s->func);
+		jsonw_uint_field(json_wtr, "offset", s->offset);
+		jsonw_string_field(json_wtr, "before", before);
+		jsonw_string_field(json_wtr, "after", after);
+		jsonw_end_object(json_wtr);
+	}
+	if (json_output)
+		jsonw_end_array(json_wtr);
+}
+
+/* Write the faults of @arg (TYPE:SEED[:N]) into @ko's image. */
+static int swifi_ko(struct ko_file *ko, const char *arg,
+		    struct swifi_site *sites, unsigned int *n)
+{
+	struct swifi_spec spec;
+	char err[256];
+
+	if (swifi_parse(arg, &spec, err, sizeof(err))) {
+		p_err("--swifi: %s", err);
+		return -1;
+	}
+	if (swifi_mutate(ko->data, ko->size, &spec, sites, err, sizeof(err))) {
+		p_err("cannot write faults into %s: %s", ko->path, err);
+		return -1;
+	}
+	*n = spec.n;
+	return 0;
+}
+
+static int write_file(const char *path, const void *data, size_t size)
+{
+	size_t done = 0;
+	ssize_t w;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		p_err("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (done < size) {
+		w = write(fd, (const char *)data + done, size - done);
+		if (w <= 0) {
+			p_err("cannot write %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		done += w;
+	}
+	if (close(fd)) {
+		p_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * load --swifi: the mutant goes to a file of its own (TMPDIR, else
+ * /tmp), which the domain records, so that a restart loads the same
+ * faults again.
+ */
+static int swifi_keep(struct ko_file *ko)
+{
+	const char *dir = getenv("TMPDIR");
+	const char *base = strrchr(ko->path, '/');
+	char *path;
+
+	base = base ? base + 1 : ko->path;
+	if (asprintf(&path, "%s/nooks-swifi-%s", dir && *dir ? dir : "/tmp",
+		     base) < 0) {
+		p_err("out of memory");
+		return -1;
+	}
+	if (write_file(path, ko->data, ko->size)) {
+		free(path);
+		return -1;
+	}
+	free(ko->path);
+	ko->path = path;
+	return 0;
+}
 
 /*
  * The part of load that recover does too: ask nooks.ko for its exports,
@@ -584,6 +704,9 @@ static int load_rewritten(struct nl_ctx *nl, const struct load_opts *o,
 	if (find_module(o->arg, true, &ko))
 		goto out_exports;
 	if (check_vermagic(&ko))
+		goto out_ko;
+	if (o->swifi && (swifi_ko(&ko, o->swifi, done->sites,
+				  &done->n_sites) || swifi_keep(&ko)))
 		goto out_ko;
 
 	rc.btf = open_btf(&ko, false);
@@ -675,7 +798,7 @@ int do_load(int argc, char **argv)
 		.restart = NOOKS_RESTART_SHADOW,
 	};
 	struct load_done done = { 0 };
-	const char *restart = NULL;
+	const char *restart = NULL, *swifi = NULL;
 	char *params = NULL;
 	struct nl_ctx nl;
 	int i, n = 0, r, ret = -1;
@@ -689,6 +812,9 @@ int do_load(int argc, char **argv)
 		}
 		r = opt_value(argc, argv, &i, "--restart", &restart,
 			      LOAD_USAGE);
+		if (!r)
+			r = opt_value(argc, argv, &i, "--swifi", &swifi,
+				      LOAD_USAGE);
 		if (r < 0)
 			return -1;
 		if (!r)
@@ -718,11 +844,17 @@ int do_load(int argc, char **argv)
 		goto out_free;
 	}
 	o.params = params;
+	o.swifi = swifi;
 
 	if (nl_open(&nl))
 		goto out_free;
 	ret = load_rewritten(&nl, &o, &done);
 	nl_close(&nl);
+	if (!ret && !json_output && done.n_sites) {
+		printf("swifi: %u faults written into %s\n", done.n_sites,
+		       done.path);
+		swifi_print(done.sites, done.n_sites);
+	}
 	if (!ret && json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "domain", done.name);
@@ -734,6 +866,8 @@ int do_load(int argc, char **argv)
 				   o.restart == NOOKS_RESTART_ALWAYS ? "always" :
 								       "shadow");
 		jsonw_bool_field(json_wtr, "loaded", true);
+		if (done.n_sites)
+			swifi_print(done.sites, done.n_sites);
 		jsonw_end_object(json_wtr);
 	}
 	free(done.path);
@@ -748,7 +882,8 @@ int do_load_help(int argc, char **argv)
 	if (no_more_args(argc, argv, "nooksctl load help"))
 		return -1;
 
-	printf("Usage: %s [OPTIONS] load MODULE|PATH [--restart=POLICY] [-- PARAMS]\n"
+	printf("Usage: %s [OPTIONS] load MODULE|PATH [--restart=POLICY]\n"
+	       "                 [--swifi=TYPE:SEED[:N]] [-- PARAMS]\n"
 	       "\n"
 	       "Load a driver module, rewritten, into a new domain named after it;\n"
 	       "the modules it depends on load first, natively. MODULE is looked up\n"
@@ -768,6 +903,11 @@ int do_load_help(int argc, char **argv)
 	       "                    new devices (a driver that keeps faulting is\n"
 	       "                    stopped after restart_limit restarts in 60 s)\n"
 	       "  never             unload it, release what it held, and stop\n"
+	       "\n"
+	       "--swifi writes N faults (default 1) of TYPE into the module's code\n"
+	       "first, chosen by SEED (see 'nooksctl help swifi'); the mutant is kept\n"
+	       "as $TMPDIR/nooks-swifi-NAME.ko (else /tmp), which restarts load\n"
+	       "again, and each fault is printed (with -j, under the key swifi).\n"
 	       "\n"
 	       "load needs root (CAP_NET_ADMIN and CAP_SYS_MODULE) and the nooks\n"
 	       "module; with -j it prints what it loaded.\n",
@@ -1092,4 +1232,93 @@ out:
 	nooks_btf_close(rc.btf);
 	ko_file_free(&ko);
 	return ret;
+}
+
+/* === swifi === */
+
+#define SWIFI_USAGE	"nooksctl swifi MODULE|PATH TYPE:SEED[:N] -o FILE"
+
+int do_swifi(int argc, char **argv)
+{
+	struct swifi_site sites[SWIFI_MAX_FAULTS];
+	struct ko_file ko = { 0 };
+	const char *out = NULL;
+	unsigned int n_sites;
+	int i, n = 0, r, ret = -1;
+
+	for (i = 0; i < argc; i++) {
+		r = opt_value(argc, argv, &i, "-o", &out, SWIFI_USAGE);
+		if (!r)
+			r = opt_value(argc, argv, &i, "--output", &out,
+				      SWIFI_USAGE);
+		if (r < 0)
+			return -1;
+		if (!r)
+			argv[n++] = argv[i];
+	}
+	if (n != 2 || !out) {
+		p_err("%s (usage: %s)", n < 2 ? "missing MODULE or TYPE:SEED" :
+		      n > 2 ? "too many arguments" : "missing -o FILE",
+		      SWIFI_USAGE);
+		return -1;
+	}
+	if (find_module(argv[0], false, &ko))
+		return -1;
+	if (swifi_ko(&ko, argv[1], sites, &n_sites) ||
+	    write_file(out, ko.data, ko.size))
+		goto out;
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "module", ko.path);
+		jsonw_string_field(json_wtr, "output", out);
+		swifi_print(sites, n_sites);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("swifi: %u faults written into %s from %s\n", n_sites,
+		       out, ko.path);
+		swifi_print(sites, n_sites);
+	}
+	ret = 0;
+out:
+	ko_file_free(&ko);
+	return ret;
+}
+
+/* Help is text even with -j: it is for people, not for scripts. */
+int do_swifi_help(int argc, char **argv)
+{
+	int t;
+
+	if (no_more_args(argc, argv, "nooksctl swifi help"))
+		return -1;
+	printf("Usage: %s [OPTIONS] swifi MODULE|PATH TYPE:SEED[:N] -o FILE\n"
+	       "\n"
+	       "Write N faults (default 1, at most %d) of TYPE into a copy of a driver\n"
+	       "module's code, for a fault injection campaign: the same module and\n"
+	       "TYPE:SEED:N always give the same mutant. 'nooksctl load --swifi' loads\n"
+	       "one isolated; this writes it to FILE, to load natively. Each fault\n"
+	       "is printed: its type, function+offset, and the bytes before and after.\n"
+	       "Instructions a relocation patches are never touched.\n"
+	       "\n"
+	       "TYPEs (after Rio and Nooks):\n"
+	       "  operand           a two-operand instruction's register operand\n"
+	       "                    becomes another register\n"
+	       "  pointer           the high bit of a memory operand's displacement\n"
+	       "                    is flipped (its base not the stack)\n"
+	       "  branch-invert     a conditional jump's condition is inverted\n"
+	       "  branch-delete     a jump is replaced by NOPs\n"
+	       "  insn-delete       an instruction that is not control flow is\n"
+	       "                    replaced by NOPs\n"
+	       "  init-skip         a store to a local (rsp- or rbp-based) is\n"
+	       "                    replaced by NOPs\n"
+	       "  off-by-one        a conditional jump's < becomes <=, > becomes >=\n"
+	       "                    (and back)\n"
+	       "  stack-offset      a store to a local goes 8 bytes off\n"
+	       "  random            each fault of any of the above\n"
+	       "\n"
+	       "Types:", bin_name, SWIFI_MAX_FAULTS);
+	for (t = 0; t <= SWIFI_RANDOM; t++)
+		printf("%s %s", t ? "," : "", swifi_type_names[t]);
+	printf("\n");
+	return 0;
 }

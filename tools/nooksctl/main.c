@@ -245,6 +245,7 @@ static const struct cmd cmds[] = {
 	{ "inject",	do_inject },
 	{ "monitor",	do_monitor },
 	{ "recover",	do_recover },
+	{ "swifi",	do_swifi },
 	{ "list",	do_domain_list },
 	{ "show",	do_domain_show },
 	{ "create",	do_domain_create },
@@ -262,6 +263,7 @@ static const struct {
 	{ do_inject,	do_inject_help },
 	{ do_monitor,	do_monitor_help },
 	{ do_recover,	do_recover_help },
+	{ do_swifi,	do_swifi_help },
 };
 
 /* Help is text even with -j: it is for people, not for scripts. */
@@ -286,7 +288,7 @@ static int do_help(int argc, char **argv)
 	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	       "\n"
 	       "Commands:\n"
-	       "  load MODULE|PATH [--restart=shadow|always|never] [-- PARAMS]\n"
+	       "  load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N]] [-- PARAMS]\n"
 	       "                    load a driver module, rewritten, into a new domain\n"
 	       "                    named after it (its dependencies load natively);\n"
 	       "                    --restart says what recovery does after a fault\n"
@@ -302,6 +304,9 @@ static int do_help(int argc, char **argv)
 	       "                    (with --count, exit after N)\n"
 	       "  recover DOMAIN    the recovery agent nooks.ko runs: unload a failed\n"
 	       "                    driver, and load it again if a restart is due\n"
+	       "  swifi MODULE|PATH TYPE:SEED[:N] -o|--output FILE\n"
+	       "                    write N faults of TYPE into a copy of a module\n"
+	       "                    (fault injection); 'nooksctl help swifi' lists them\n"
 	       "  list              list all domains (same as 'domain list')\n"
 	       "  show NAME         show one domain (same as 'domain show NAME')\n"
 	       "  create NAME       create a domain (same as 'domain create NAME')\n"
@@ -310,7 +315,7 @@ static int do_help(int argc, char **argv)
 	       "  version           print the version\n"
 	       "  help [OBJECT|COMMAND]\n"
 	       "                    print this help, or the help of OBJECT or of\n"
-	       "                    load, inject, monitor or recover\n"
+	       "                    load, inject, monitor, recover or swifi\n"
 	       "\n"
 	       "Objects:\n"
 	       "  domain            an isolation domain for one kernel module\n"
@@ -322,7 +327,7 @@ static int do_help(int argc, char **argv)
 	       "  -V, --version     print the version\n"
 	       "\n"
 	       "Commands may be shortened to a unique prefix ('dom' for 'domain').\n"
-	       "Every command but check, help and version needs root (CAP_NET_ADMIN)\n"
+	       "Every command but check, swifi, help and version needs root (CAP_NET_ADMIN)\n"
 	       "and the nooks module (insmod nooks.ko); load, unload and recover\n"
 	       "need CAP_SYS_MODULE too. check reads prototypes from\n"
 	       "/sys/kernel/btf/vmlinux or $NOOKS_VMLINUX_BTF.\n"
@@ -337,6 +342,9 @@ static const char *const command_options[] = {
 	"--load",
 	"--restart",
 	"--count",
+	"--swifi",
+	"--output",
+	"-o",
 	NULL
 };
 

@@ -85,6 +85,8 @@ int do_monitor(int argc, char **argv);
 int do_monitor_help(int argc, char **argv);
 int do_recover(int argc, char **argv);
 int do_recover_help(int argc, char **argv);
+int do_swifi(int argc, char **argv);
+int do_swifi_help(int argc, char **argv);
 int do_domain(int argc, char **argv);
 int do_domain_help(int argc, char **argv);
 int do_domain_list(int argc, char **argv);

@@ -13,7 +13,7 @@ pkgs=(
 	flex bison bc libssl-dev libelf-dev cpio rsync	# building a kernel
 	qemu-system-x86 busybox-static kmod	# test VMs
 	sparse python3 perl jq		# checks
-	libmnl-dev libkmod-dev libbpf-dev libelf-dev	# nooksctl
+	libmnl-dev libkmod-dev libbpf-dev libelf-dev libcapstone-dev	# nooksctl
 	elfutils			# eu-elflint in the rewriter's tests
 	groff-base bash-completion	# the man page and completion tests
 	ethtool				# shadow-net: ring and coalescing settings
