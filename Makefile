@@ -10,7 +10,7 @@ KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort
 KDIR ?= $(if $(KVER),/lib/modules/$(KVER)/build)
 PWD := $(CURDIR)
 
-.PHONY: all module nooksctl wrappers wrapped test-modules test-bins kunit-module check bench demo sparse style clean deps kdir
+.PHONY: all module nooksctl wrappers wrapped test-modules test-bins kunit-module check bench campaign demo sparse style clean deps kdir
 
 all: module nooksctl
 
@@ -94,6 +94,11 @@ check:
 # Measurements in a guest (crossings per operation, load times); OUT=DIR.
 bench: deps all
 	@tools/testvm/bench.sh $(OUT)
+
+# The SWIFI campaign: DRIVERS="..." TRIALS=N SEED=S OUT=DIR [FAULTS=5].
+campaign: deps all
+	@DRIVERS="$(DRIVERS)" TRIALS="$(TRIALS)" SEED="$(SEED)" OUT="$(OUT)" \
+		FAULTS="$(FAULTS)" tools/testvm/campaign.sh
 
 demo: deps all
 	@tools/testvm/demo.sh

@@ -106,5 +106,7 @@ protected protect-pti-shadow-null_blk \
 	"pti=on nooks_test.rounds=1 nooks_test.irqmode=1" shadow-null_blk
 # the control: the same payloads, run natively, do crash the kernel
 tapstep control-native bash tests/control/native.sh
+# a smoke SWIFI campaign: mutants that crash natively, contained
+tapstep campaign-smoke tests/campaign/smoke.sh
 
 summary

@@ -13,7 +13,6 @@
 NOOKS_IN_DOMAIN(__x86_return_thunk, "each ret of the driver; patched by the kernel")
 NOOKS_IN_DOMAIN_PREFIX(__x86_indirect_thunk_, "retpoline of each indirect call")
 NOOKS_IN_DOMAIN(__fentry__, "ftrace call site, patched by the kernel")
-NOOKS_IN_DOMAIN(__stack_chk_fail, "stack protector; its report is a fault of the domain")
 /*
  * preempt_enable()'s static call: a thunk that must preserve every
  * register, which a gate would not. Driver code runs under an entry gate

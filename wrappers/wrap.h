@@ -71,6 +71,9 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 			   unsigned int flags);
 /* pre= rewrites into the domain heap (wrappers/heap.c) */
 void nooks_wrap_heap_kmalloc_trace(struct nooks_xpc_frame *f);
+/* hardening.c: the kernel's hardening checks failed in a domain */
+void nooks_wrap_pre___stack_chk_fail(struct nooks_xpc_frame *f);
+void nooks_wrap_pre_fortify_panic(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kmalloc_node_trace(struct nooks_xpc_frame *f);
 void nooks_wrap_heap___kmalloc(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kvmalloc_node(struct nooks_xpc_frame *f);

@@ -465,15 +465,21 @@ static void nooks_shadow_blk_unclaim_disk(struct nooks_shadow_disk *s)
 	WRITE_ONCE(s->disk->queue->mq_ops, &nooks_shadow_blk_kept_ops);
 }
 
-/* The tag set a restarted driver adopted is the shadow's again. */
+/*
+ * The tag set a restarted driver adopted is the shadow's again. The
+ * driver's is left empty: freeing it later frees nothing.
+ */
 static void nooks_shadow_blk_unclaim_set(struct nooks_shadow_disk *s)
 {
-	struct blk_mq_tag_set *ks = s->kept;
+	struct blk_mq_tag_set *ks = s->kept, *set = s->set;
 
-	ks->tags = s->set->tags;
+	ks->tags = set->tags;
 	ks->ops = &nooks_shadow_blk_kept_ops;
 	ks->driver_data = NULL;
-	nooks_shadow_blk_move_set(s->set, ks);
+	nooks_shadow_blk_move_set(set, ks);
+	set->tags = NULL;
+	set->nr_hw_queues = 0;
+	memset(set->map, 0, sizeof(set->map));
 	s->set = NULL;
 }
 

@@ -198,6 +198,43 @@ static void nooks_test_double_free(struct kunit *test)
 	nooks_wt_expect_fault(test, "kfree: releases a not held memory");
 }
 
+/*
+ * A hardening check the driver failed (wrappers/hardening.c): a fault of
+ * the domain, reported at the driver's call site, and the kernel's
+ * handler (a panic, a BUG) is not called.
+ */
+static void nooks_test_hardening(struct kunit *test)
+{
+	static const char *const checks[][2] = {
+		{ "__stack_chk_fail", "stack-protector " },
+		{ "fortify_panic", "fortify " },
+	};
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	struct nooks_xpc_frame f;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		nooks_wt_frame(test, &f, checks[i][0], 0, 0, 0, 0, 0, 0);
+		f.target = (unsigned long)checks[i][0];	/* not to be called */
+		KUNIT_ASSERT_NOT_NULL(test, nooks_wt_wrap[0]->pre);
+		nooks_wt_wrap[0]->pre(&f);
+		KUNIT_EXPECT_NE(test, f.target, (unsigned long)checks[i][0]);
+		KUNIT_EXPECT_TRUE(test, nooks_wt_failed(test));
+		nooks_domain_last_fault(d, report, sizeof(report));
+		KUNIT_EXPECT_TRUE_MSG(test, !strncmp(report, checks[i][1],
+						     strlen(checks[i][1])),
+				      "last_fault: %s", report);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(report, "nooks_wt_frame"),
+					  "last_fault: %s", report);
+		KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS),
+				(u64)i + 1);
+		/* live again for the next check */
+		nooks_domain_set_state(d, NOOKS_STATE_RECOVERING);
+		nooks_domain_set_state(d, NOOKS_STATE_LIVE);
+	}
+}
+
 /* kfree of memory the kernel owns. */
 static void nooks_test_free_kernel_pointer(struct kunit *test)
 {
@@ -373,6 +410,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_memory),
 	KUNIT_CASE(nooks_test_double_free),
 	KUNIT_CASE(nooks_test_free_kernel_pointer),
+	KUNIT_CASE(nooks_test_hardening),
 	KUNIT_CASE(nooks_test_err_ptr),
 	KUNIT_CASE(nooks_test_release_values),
 	KUNIT_CASE(nooks_test_irq),

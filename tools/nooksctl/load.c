@@ -602,6 +602,28 @@ static void swifi_print(const struct swifi_site *sites, unsigned int n)
 		jsonw_end_array(json_wtr);
 }
 
+/*
+ * The mutant loses the module's appended signature, which no longer
+ * matches: a kernel refuses a bad signature even when it loads unsigned
+ * modules (EKEYREJECTED). Its layout: the ELF, the signature, struct
+ * module_signature (sig_len big-endian in its last 4 bytes), the magic.
+ */
+static void swifi_unsign(struct ko_file *ko)
+{
+	static const char magic[] = "~Module signature appended~\n";
+	const size_t mlen = sizeof(magic) - 1, info = 12;
+	const unsigned char *p = ko->data;
+	size_t sig;
+
+	if (ko->size < mlen + info ||
+	    memcmp(p + ko->size - mlen, magic, mlen))
+		return;
+	p += ko->size - mlen - 4;
+	sig = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+	if (sig + info + mlen <= ko->size)
+		ko->size -= sig + info + mlen;
+}
+
 /* Write the faults of @arg (TYPE:SEED[:N]) into @ko's image. */
 static int swifi_ko(struct ko_file *ko, const char *arg,
 		    struct swifi_site *sites, unsigned int *n)
@@ -613,6 +635,7 @@ static int swifi_ko(struct ko_file *ko, const char *arg,
 		p_err("--swifi: %s", err);
 		return -1;
 	}
+	swifi_unsign(ko);
 	if (swifi_mutate(ko->data, ko->size, &spec, sites, err, sizeof(err))) {
 		p_err("cannot write faults into %s: %s", ko->path, err);
 		return -1;

@@ -46,6 +46,7 @@ die() { echo "testvm: $*" >&2; exit 2; }
 
 append_opt=
 name_opt=
+qemu_opt=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -53,12 +54,13 @@ while [ $# -gt 0 ]; do
 	--log) logdir=$2; shift 2 ;;
 	--append) append_opt="$append_opt $2"; shift 2 ;;
 	--name) name_opt=$2; shift 2 ;;
+	--qemu) qemu_opt="$qemu_opt $2"; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || die "usage: run.sh [--kernel stock|kunit] [--ko FILE]... [--append ARGS] [--name NAME] SCENARIO"
+[ $# -eq 1 ] || die "usage: run.sh [--kernel stock|kunit] [--ko FILE]... [--append ARGS] [--qemu ARGS] [--name NAME] [--log DIR] SCENARIO"
 scenario=$(realpath "$1")
 [ -r "$scenario" ] || die "no scenario $1"
 name=${name_opt:-$(basename "$scenario" .sh)}
@@ -68,7 +70,7 @@ header() {
 	sed -n "s/^# testvm-$1: *//p" "$scenario" | tr '\n' ' '
 }
 modules=$(header modules)
-qemu_extra=$(header qemu)
+qemu_extra="$(header qemu)$qemu_opt"
 append_extra="$(header append)$append_opt"
 timeout_s=$(header timeout | tr -d ' ')
 timeout_s=${timeout_s:-300}

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The smoke campaign of make check: tools/testvm/campaign.sh on
+# null_blk, two trials (seeds 2 and 3, 5 faults each): the first mutant
+# crashes the kernel natively (a page fault in its init), the second
+# does nothing visible (see Documentation/campaign.rst). Checks that the
+# campaign writes its files and classifies every run, and that the
+# native crash is contained in isolation. Prints TAP.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/campaign-smoke
+n=0
+failed=0
+
+t() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@" > /dev/null 2>&1; then
+		echo "ok $n - campaign smoke: $desc"
+	else
+		echo "not ok $n - campaign smoke: $desc"
+		failed=$((failed + 1))
+	fi
+}
+
+rm -rf "$out"
+DRIVERS=null_blk TRIALS=${SMOKE_TRIALS:-2} SEED=${SMOKE_SEED:-1} OUT=$out \
+	"$top/tools/testvm/campaign.sh" | sed 's/^/# /'
+t "trials.csv has a line per trial" \
+	test "$(tail -n +2 "$out/trials.csv" | wc -l)" = "${SMOKE_TRIALS:-2}"
+t "every run is classified" \
+	sh -c "! cut -d, -f4,6 '$out/trials.csv' | tail -n +2 | grep -v -E '^(crash|failure|none),(crash|failure|none|contained)$'"
+t "summary.json is a list with null_blk's counts" \
+	jq -e '.[0].driver == "null_blk" and (.[0] | has("trials") and has("native_crash") and has("isolated_crash") and has("contained") and has("recovered"))' "$out/summary.json"
+t "summary.md has the table" grep -q '^| null_blk |' "$out/summary.md"
+t "no isolated run crashed the kernel" \
+	jq -e '.[0].isolated_crash == 0' "$out/summary.json"
+t "the native crash was contained" \
+	jq -e '.[0].native_crash > 0 and .[0].contained == .[0].native_crash' "$out/summary.json"
+echo "1..$n"
+[ "$failed" = 0 ]

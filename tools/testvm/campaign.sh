@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make campaign DRIVERS="dummy null_blk" TRIALS=N SEED=S OUT=DIR [FAULTS=5]
+#	[JOBS=nproc]
+#
+# The SWIFI campaign, after Nooks (Swift et al., SOSP 2003, section 5):
+# trial I of driver D writes FAULTS random faults, seed S+I, into D's
+# Debian module (nooksctl swifi) and runs it twice, each time in a fresh
+# guest (tests/campaign/trial.sh): natively (insmod of the mutant), then
+# isolated (nooksctl load --swifi, recovery on), each with D's workload.
+# A run is a crash if the console shows an Oops, BUG, panic, lockup or
+# stall, or the trial never says "done" (a hang: the VM's time bound,
+# testvm-timeout, ends it); else a failure if the load or the workload
+# failed; else no effect. Isolated, a run with a contained fault is
+# recovered if the workload succeeds after the restart (the restarted
+# driver is the same mutant).
+#
+# Writes DIR/trials.csv (one line per trial), DIR/summary.json (a list of
+# {"driver", "trials", "native_crash", "isolated_crash", "contained",
+# "recovered"}: contained counts native crashes the isolated run
+# survived, recovered those of them whose workload succeeded after
+# recovery) and DIR/summary.md. Runs JOBS guests at a time; a trial
+# already classified in DIR is not run again (resumable).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+DRIVERS=${DRIVERS:-dummy null_blk}
+TRIALS=${TRIALS:-10}
+SEED=${SEED:-1}
+FAULTS=${FAULTS:-5}
+OUT=${OUT:-$top/build/campaign}
+JOBS=${JOBS:-$(nproc)}
+
+die() { echo "campaign: $*" >&2; exit 2; }
+
+# The QEMU device a driver needs (slirp restricted: nothing leaves).
+qemu_args() {
+	case $1 in
+	e1000) echo "-netdev user,id=n0,restrict=on -device e1000,netdev=n0" ;;
+	8139too | 8139cp)
+		echo "-netdev user,id=n0,restrict=on -device rtl8139,netdev=n0" ;;
+	*) echo "" ;;
+	esac
+}
+
+# classify DIR MODE: "CLASS REASON [FAULTS RECOVERED]" of one run
+classify() {
+	local dir=$1 mode=$2 con tap faults recovered reason
+	con=$dir/console.log
+	tap=$dir/verdict.log
+	reason=$(grep -a -o -m1 -E 'Oops|BUG: [a-z ]*|kernel BUG|Kernel panic|general protection fault|soft lockup|hard LOCKUP|rcu_[a-z]* detected stalls|blocked for more than' \
+		"$con" 2>/dev/null | head -n 1 | tr ' ' _ || true)
+	if [ -n "$reason" ]; then
+		echo "crash $reason"
+		return
+	fi
+	if ! grep -a -q 'campaign: done' "$tap" 2>/dev/null; then
+		echo "crash hang"
+		return
+	fi
+	faults=$(sed -n 's/.*campaign: faults \([0-9]*\) .*/\1/p' "$tap" |
+		tr -d '\r' | head -n 1 || true)
+	faults=${faults:-0}
+	if [ "$mode" = isolated ] && [ "$faults" -gt 0 ]; then
+		recovered=no
+		grep -a -q 'campaign: recovered ok' "$tap" && recovered=yes
+		reason=$(sed -n 's/.*campaign: last_fault \([^ ]*\).*/\1/p' "$tap" |
+			tr -d '\r' | cut -d_ -f1 | head -n 1 || true)
+		echo "contained ${reason:-fault} $faults $recovered"
+		return
+	fi
+	if grep -a -q 'campaign: load failed' "$tap"; then
+		echo "failure load"
+	elif grep -a -q 'campaign: workload failed' "$tap"; then
+		echo "failure workload"
+	else
+		echo "none -"
+	fi
+}
+
+# one D I MODE: run and classify one guest (skipped if done before)
+one() {
+	local d=$1 i=$2 mode=$3 dir spec
+	dir=$OUT/vm/$d-$i-$mode
+	[ -s "$dir/result" ] && return 0
+	spec=random:$((SEED + i)):$FAULTS
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	"$top/tools/testvm/run.sh" --kernel stock --ko "$top/nooks.ko" \
+		--append "nooks_campaign.driver=$d nooks_campaign.spec=$spec nooks_campaign.mode=$mode" \
+		--qemu "$(qemu_args "$d")" --log "$dir" --name "campaign-$d-$i-$mode" \
+		"$top/tests/campaign/trial.sh" > "$dir/run.tap" 2>&1 || true
+	classify "$dir" "$mode" > "$dir/result.tmp"
+	mv "$dir/result.tmp" "$dir/result"
+	echo "campaign: $d trial $i $mode: $(cat "$dir/result")"
+}
+
+if [ "${1:-}" = --one ]; then
+	shift
+	one "$@"
+	exit 0
+fi
+
+[ -x "$top/tools/nooksctl/nooksctl" ] && [ -r "$top/nooks.ko" ] ||
+	die "build first (make)"
+case $TRIALS$SEED$FAULTS$JOBS in
+*[!0-9]*) die "TRIALS, SEED, FAULTS and JOBS are numbers" ;;
+esac
+mkdir -p "$OUT/vm"
+start=$(date +%s)
+for d in $DRIVERS; do
+	for i in $(seq "$TRIALS"); do
+		echo "$d $i native"
+		echo "$d $i isolated"
+	done
+done | OUT=$OUT SEED=$SEED FAULTS=$FAULTS xargs -P "$JOBS" -L 1 "$0" --one
+elapsed=$(($(date +%s) - start))
+
+# trials.csv and the summaries
+{
+	echo "driver,trial,spec,native,native_reason,isolated,isolated_reason,isolated_faults,recovered"
+	for d in $DRIVERS; do
+		for i in $(seq "$TRIALS"); do
+			read -r nc nr _ < "$OUT/vm/$d-$i-native/result"
+			read -r ic ir ifa irec < "$OUT/vm/$d-$i-isolated/result"
+			echo "$d,$i,random:$((SEED + i)):$FAULTS,$nc,$nr,$ic,$ir,${ifa:-0},${irec:-}"
+		done
+	done
+} > "$OUT/trials.csv"
+awk -F, -v drivers="$DRIVERS" 'NR > 1 {
+		t[$1]++
+		if ($4 == "crash") nc[$1]++
+		if ($6 == "crash") ic[$1]++
+		if ($4 == "crash" && $6 != "crash") c[$1]++
+		if ($4 == "crash" && $6 != "crash" &&
+		    ($9 == "yes" || ($6 == "none"))) r[$1]++
+	}
+	END {
+		n = split(drivers, ds, " ")
+		printf "["
+		for (k = 1; k <= n; k++) {
+			d = ds[k]
+			printf "%s\n  {\"driver\": \"%s\", \"trials\": %d, \"native_crash\": %d, \"isolated_crash\": %d, \"contained\": %d, \"recovered\": %d}", \
+				(k > 1 ? "," : ""), d, t[d], nc[d], ic[d], c[d], r[d]
+		}
+		printf "\n]\n"
+	}' "$OUT/trials.csv" > "$OUT/summary.json"
+awk -F, -v drivers="$DRIVERS" -v faults="$FAULTS" -v secs="$elapsed" 'NR > 1 {
+		t[$1]++
+		if ($4 == "crash") nc[$1]++
+		if ($6 == "crash") ic[$1]++
+		if ($4 == "crash" && $6 != "crash") c[$1]++
+		if ($4 == "crash" && $6 != "crash" &&
+		    ($9 == "yes" || ($6 == "none"))) r[$1]++
+		if ($4 == "crash" && $6 == "crash") miss[$1] = miss[$1] " " $2 "(" $7 ")"
+		all++
+	}
+	END {
+		n = split(drivers, ds, " ")
+		printf "| driver | trials | native crashes | isolated crashes | contained | recovered |\n"
+		printf "|---|---|---|---|---|---|\n"
+		for (k = 1; k <= n; k++) {
+			d = ds[k]
+			printf "| %s | %d | %d | %d | %d (%.0f%%) | %d |\n", d, t[d], nc[d], \
+				ic[d], c[d], nc[d] ? 100 * c[d] / nc[d] : 0, r[d]
+		}
+		printf "\n%d faults per trial; %d trials in %d s (%.0f trials an hour).\n", \
+			faults, all, secs, secs ? all * 3600 / secs : 0
+		for (k = 1; k <= n; k++)
+			if (miss[ds[k]] != "")
+				printf "\nNot contained (%s, trial(cause)):%s\n", ds[k], miss[ds[k]]
+	}' "$OUT/trials.csv" > "$OUT/summary.md"
+cat "$OUT/summary.md"
