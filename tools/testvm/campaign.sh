@@ -128,6 +128,8 @@ elapsed=$(($(date +%s) - start))
 		done
 	done
 } > "$OUT/trials.csv"
+# per driver: trials, native crashes, isolated crashes, contained,
+# recovered, and the trials not contained with their causes
 awk -F, -v drivers="$DRIVERS" 'NR > 1 {
 		t[$1]++
 		if ($4 == "crash") nc[$1]++
@@ -135,40 +137,41 @@ awk -F, -v drivers="$DRIVERS" 'NR > 1 {
 		if ($4 == "crash" && $6 != "crash") c[$1]++
 		if ($4 == "crash" && $6 != "crash" &&
 		    ($9 == "yes" || ($6 == "none"))) r[$1]++
+		if ($4 == "crash" && $6 == "crash")
+			miss[$1] = miss[$1] " " $2 "(" $7 ")"
 	}
 	END {
 		n = split(drivers, ds, " ")
-		printf "["
 		for (k = 1; k <= n; k++) {
 			d = ds[k]
-			printf "%s\n  {\"driver\": \"%s\", \"trials\": %d, \"native_crash\": %d, \"isolated_crash\": %d, \"contained\": %d, \"recovered\": %d}", \
-				(k > 1 ? "," : ""), d, t[d], nc[d], ic[d], c[d], r[d]
+			printf "%s %d %d %d %d %d%s\n", d, t[d], nc[d], ic[d], \
+				c[d], r[d], miss[d]
 		}
-		printf "\n]\n"
-	}' "$OUT/trials.csv" > "$OUT/summary.json"
-awk -F, -v drivers="$DRIVERS" -v faults="$FAULTS" -v secs="$elapsed" 'NR > 1 {
-		t[$1]++
-		if ($4 == "crash") nc[$1]++
-		if ($6 == "crash") ic[$1]++
-		if ($4 == "crash" && $6 != "crash") c[$1]++
-		if ($4 == "crash" && $6 != "crash" &&
-		    ($9 == "yes" || ($6 == "none"))) r[$1]++
-		if ($4 == "crash" && $6 == "crash") miss[$1] = miss[$1] " " $2 "(" $7 ")"
-		all++
-	}
-	END {
-		n = split(drivers, ds, " ")
+	}' "$OUT/trials.csv" > "$OUT/counts"
+awk '{ printf "%s\n  {\"driver\": \"%s\", \"trials\": %d, \"native_crash\": %d, \"isolated_crash\": %d, \"contained\": %d, \"recovered\": %d}", \
+		(NR > 1 ? "," : "["), $1, $2, $3, $4, $5, $6 }
+	END { printf "%s\n]\n", (NR ? "" : "[") }' "$OUT/counts" > "$OUT/summary.json"
+awk -v faults="$FAULTS" -v secs="$elapsed" '
+	BEGIN {
 		printf "| driver | trials | native crashes | isolated crashes | contained | recovered |\n"
 		printf "|---|---|---|---|---|---|\n"
-		for (k = 1; k <= n; k++) {
-			d = ds[k]
-			printf "| %s | %d | %d | %d | %d (%.0f%%) | %d |\n", d, t[d], nc[d], \
-				ic[d], c[d], nc[d] ? 100 * c[d] / nc[d] : 0, r[d]
+	}
+	{
+		printf "| %s | %d | %d | %d | %d (%.0f%%) | %d |\n", $1, $2, $3, \
+			$4, $5, $3 ? 100 * $5 / $3 : 0, $6
+		all += $2
+		if (NF > 6) {
+			m = $7
+			for (i = 8; i <= NF; i++)
+				m = m " " $i
+			miss[NR] = "Not contained (" $1 ", trial(cause)): " m
 		}
+	}
+	END {
 		printf "\n%d faults per trial; %d trials in %d s (%.0f trials an hour).\n", \
 			faults, all, secs, secs ? all * 3600 / secs : 0
-		for (k = 1; k <= n; k++)
-			if (miss[ds[k]] != "")
-				printf "\nNot contained (%s, trial(cause)):%s\n", ds[k], miss[ds[k]]
-	}' "$OUT/trials.csv" > "$OUT/summary.md"
+		for (k = 1; k <= NR; k++)
+			if (miss[k] != "")
+				printf "\n%s\n", miss[k]
+	}' "$OUT/counts" > "$OUT/summary.md"
 cat "$OUT/summary.md"
