@@ -93,6 +93,7 @@ one() {
 		"$top/tests/campaign/trial.sh" > "$dir/run.tap" 2>&1 || true
 	classify "$dir" "$mode" > "$dir/result.tmp"
 	mv "$dir/result.tmp" "$dir/result"
+	echo "$d $i $mode" >> "$OUT/ran.$RUN_ID"
 	echo "campaign: $d trial $i $mode: $(cat "$dir/result")"
 }
 
@@ -109,6 +110,9 @@ case $TRIALS$SEED$FAULTS$JOBS in
 esac
 mkdir -p "$OUT/vm"
 start=$(date +%s)
+RUN_ID=$start
+export RUN_ID
+: > "$OUT/ran.$RUN_ID"
 for d in $DRIVERS; do
 	for i in $(seq "$TRIALS"); do
 		echo "$d $i native"
@@ -116,6 +120,8 @@ for d in $DRIVERS; do
 	done
 done | OUT=$OUT SEED=$SEED FAULTS=$FAULTS xargs -P "$JOBS" -L 1 "$0" --one
 elapsed=$(($(date +%s) - start))
+ran=$(($(wc -l < "$OUT/ran.$RUN_ID") / 2))	# trials run now, not resumed
+rm -f "$OUT/ran.$RUN_ID"
 
 # trials.csv and the summaries
 {
@@ -151,7 +157,7 @@ awk -F, -v drivers="$DRIVERS" 'NR > 1 {
 awk '{ printf "%s\n  {\"driver\": \"%s\", \"trials\": %d, \"native_crash\": %d, \"isolated_crash\": %d, \"contained\": %d, \"recovered\": %d}", \
 		(NR > 1 ? "," : "["), $1, $2, $3, $4, $5, $6 }
 	END { printf "%s\n]\n", (NR ? "" : "[") }' "$OUT/counts" > "$OUT/summary.json"
-awk -v faults="$FAULTS" -v secs="$elapsed" '
+awk -v faults="$FAULTS" -v secs="$elapsed" -v ran="$ran" '
 	BEGIN {
 		printf "| driver | trials | native crashes | isolated crashes | contained | recovered |\n"
 		printf "|---|---|---|---|---|---|\n"
@@ -168,8 +174,8 @@ awk -v faults="$FAULTS" -v secs="$elapsed" '
 		}
 	}
 	END {
-		printf "\n%d faults per trial; %d trials in %d s (%.0f trials an hour).\n", \
-			faults, all, secs, secs ? all * 3600 / secs : 0
+		printf "\n%d faults per trial, %d trials; this run: %d trials in %d s (%.0f an hour).\n", \
+			faults, all, ran, secs, secs ? ran * 3600 / secs : 0
 		for (k = 1; k <= NR; k++)
 			if (miss[k] != "")
 				printf "\n%s\n", miss[k]
