@@ -435,6 +435,9 @@ shadow_send_check() {
 	echo "# ping stream across $1: $(awk '/packets transmitted/ { print $1 }' /tmp/ping-stream) sent"
 	check_fails "ping stream across $1: no error" \
 		grep -Eiq "unreachable|sendto|error|denied|down" /tmp/ping-stream
+	# what an error was, and the last answers before it
+	grep -Ei -B3 "unreachable|sendto|error|denied|down" /tmp/ping-stream |
+		head -n 20 | sed 's/^/# ping: /'
 }
 
 # shadow_tcp_start ADDR: a 1 MiB TCP stream to the peer, paced over ~6 s
