@@ -47,11 +47,24 @@ static struct {
 	int preempt_driver;	/* preempt_count() in driver code */
 	int preempt_kernel;	/* preempt_count() in kernel code */
 	struct nooks_xpc_frame *frame_driver;
+	/* read inside: the frame is stack memory, gone after the call */
+	u32 frame_driver_kind;
+	struct nooks_domain *frame_driver_domain;
 	struct nooks_xpc_frame *frame_driver_after; /* after an exit call */
 	struct nooks_xpc_frame *frame_kernel;
 	int cpu_before, cpu_after;
 	int driver_calls;
 } nooks_seen;
+
+/* The driver's frame, and what is in it while it is there. */
+static void nooks_seen_driver_frame(void)
+{
+	struct nooks_xpc_frame *f = nooks_xpc_current();
+
+	nooks_seen.frame_driver = f;
+	nooks_seen.frame_driver_kind = f ? f->kind : 0;
+	nooks_seen.frame_driver_domain = f ? f->domain : NULL;
+}
 
 /* === Driver side: functions the kernel reaches through entry stubs === */
 
@@ -59,7 +72,7 @@ static long nooks_test_drv_add8(long a, long b, long c, long d, long e,
 				long f, long g, long h)
 {
 	nooks_seen.preempt_driver = preempt_count();
-	nooks_seen.frame_driver = nooks_xpc_current();
+	nooks_seen_driver_frame();
 	nooks_seen.driver_calls++;
 	return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h;
 }
@@ -108,7 +121,7 @@ static int nooks_test_drv_outer(int x)
 	int r;
 
 	nooks_seen.driver_calls++;
-	nooks_seen.frame_driver = nooks_xpc_current();
+	nooks_seen_driver_frame();
 	r = nooks_test_exit_reenter(x + 1) + 1;
 	nooks_seen.frame_driver_after = nooks_xpc_current();
 	return r;
@@ -165,7 +178,7 @@ static int nooks_test_drv_migrate(int x)
 	int r;
 
 	nooks_seen.driver_calls++;
-	nooks_seen.frame_driver = nooks_xpc_current();
+	nooks_seen_driver_frame();
 	r = nooks_test_exit_migrate(x);
 	nooks_seen.frame_driver_after = nooks_xpc_current();
 	nooks_seen.preempt_driver = preempt_count();
@@ -453,9 +466,9 @@ static void nooks_test_entry_args(struct kunit *test)
 	/* Driver code runs with preemption off, under its entry frame. */
 	KUNIT_EXPECT_EQ(test, nooks_seen.preempt_driver, base + 1);
 	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_driver);
-	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver->kind,
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver_kind,
 			(u32)NOOKS_XPC_ENTRY);
-	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver->domain, d);
+	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver_domain, d);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 0ULL);
 	/* Everything undone on the way out. */
@@ -496,7 +509,7 @@ static void nooks_test_nesting(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, nooks_seen.frame_driver);
 	KUNIT_EXPECT_PTR_EQ(test, nooks_seen.frame_driver_after,
 			    nooks_seen.frame_driver);
-	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver->kind,
+	KUNIT_EXPECT_EQ(test, nooks_seen.frame_driver_kind,
 			(u32)NOOKS_XPC_ENTRY);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 2ULL);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
