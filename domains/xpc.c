@@ -147,6 +147,7 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 
 	f->cr3_in = 0;
 	f->retry_ip = 0;
+	f->locks = 0;
 	f->flags = NOOKS_XPC_REFUSED;
 	if (unlikely(!d || READ_ONCE(d->state) != NOOKS_STATE_LIVE))
 		return -1;
@@ -201,6 +202,9 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 	const struct nooks_wrapper *w;
 
 	nooks_xpc_pop(f->prev);
+	/* before the frame goes: a lock it returns with stays held */
+	if (unlikely(READ_ONCE(f->locks)))
+		nooks_objtrack_orphan(&f->domain->objects, &f->locks);
 	if (f->prot)
 		nooks_stack_put(&f->prot->stacks, f->stack);
 	if (unlikely(f->flags & NOOKS_XPC_TASK_GRANT))
@@ -216,17 +220,28 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
  * nooks_xpc_unwind() - end a crossing whose driver code faulted
  * @f: the entry gate's frame, which the fault resumed at
  *
- * The driver code was abandoned wherever it was: give back the
- * preemption count and interrupt state the entry had. A fault caught
- * where the domain could not be failed on the spot (#DF, NMI) is
- * reported from here.
+ * The driver code was abandoned wherever it was. A fault caught where
+ * the domain could not be failed on the spot (#DF, NMI) is reported
+ * first, so that nothing below lets driver code of the domain run on.
+ * The locks this driver code took are released by this thread, as it
+ * would have: spinlocks first, each giving back the preemption count and
+ * interrupt state it took; then the rest of the preemption count and
+ * interrupt state the entry had goes back; the sleeping locks last, once
+ * the crossing has ended (wrappers/locks.c).
  */
 notrace void nooks_xpc_unwind(struct nooks_xpc_frame *f)
 {
-	preempt_count_set(f->preempt);
+	struct nooks_domain *d = f->domain;
+	LIST_HEAD(sleeping);
+
 	nooks_fault_deferred(f);
+	if (unlikely(READ_ONCE(f->locks)))
+		nooks_wrap_locks_unwind(f, &sleeping);
+	preempt_count_set(f->preempt);
 	local_irq_restore(f->irqflags);
 	nooks_xpc_leave(f);
+	if (unlikely(!list_empty(&sleeping)))
+		nooks_wrap_locks_unwind_sleeping(d, &sleeping);
 }
 
 /**

@@ -106,7 +106,12 @@ struct nooks_xpc_frame {
 	u64 cr3;		/* entry: the CR3 its driver code runs on; 0 */
 	struct nooks_protect *prot;	/* entry: whose stack it took */
 	s32 stack;		/* entry: which stack */
-	u32 pad;
+	/*
+	 * entry: how many tracked objects its driver code took that its
+	 * unwinding releases (locks): struct nooks_object.owner; under the
+	 * domain's objtrack lock, read racily by its own thread
+	 */
+	u32 locks;
 	u64 retry_ip;		/* entry: where nooks_xpc_retry_pad resumes */
 };
 

@@ -125,6 +125,9 @@ static void nooks_objtrack_unlink(struct nooks_objtrack *t,
 	t->count[obj->key.type]--;
 	if (obj->key.type == NOOKS_OBJ_MEMORY)
 		t->memory_bytes -= obj->size;
+	if (obj->owner)
+		(*obj->owner)--;
+	obj->owner = NULL;
 }
 
 /**
@@ -178,6 +181,8 @@ int nooks_objtrack_insert(struct nooks_objtrack *t, struct nooks_object *obj)
 		t->count[type]++;
 		if (type == NOOKS_OBJ_MEMORY)
 			t->memory_bytes += obj->size;
+		if (obj->owner)
+			(*obj->owner)++;
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
@@ -412,6 +417,65 @@ unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 	return n;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_objtrack_forget_type, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_take_owned() - take the objects a crossing owns out
+ * @t: the tracker
+ * @owner: the crossing's count of what it owns (struct nooks_object.owner)
+ * @out: where they go, linked by their order field, newest first
+ *
+ * The caller owns them now, as for nooks_objtrack_take_type(); they are
+ * no longer the crossing's, and *@owner is 0.
+ *
+ * Return: how many objects were taken.
+ */
+unsigned int nooks_objtrack_take_owned(struct nooks_objtrack *t, u32 *owner,
+				       struct list_head *out)
+{
+	struct nooks_object *obj, *tmp;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	list_for_each_entry_safe_reverse(obj, tmp, &t->order, order) {
+		if (!*owner)
+			break;
+		if (obj->owner != owner)
+			continue;
+		nooks_objtrack_unlink(t, obj);
+		list_add_tail(&obj->order, out);
+		n++;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_take_owned, NOOKS_INTERNAL);
+
+/**
+ * nooks_objtrack_orphan() - a crossing ends and leaves its objects held
+ * @t: the tracker
+ * @owner: the crossing's count of what it owns
+ *
+ * They stay tracked, owned by no crossing (a lock taken in one call of
+ * the driver and released in another), and *@owner is 0.
+ */
+void nooks_objtrack_orphan(struct nooks_objtrack *t, u32 *owner)
+{
+	struct nooks_object *obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	list_for_each_entry_reverse(obj, &t->order, order) {
+		if (!*owner)
+			break;
+		if (obj->owner == owner) {
+			obj->owner = NULL;
+			(*owner)--;
+		}
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_objtrack_orphan, NOOKS_INTERNAL);
 
 /**
  * nooks_objtrack_release_counted() - release every object, newest first

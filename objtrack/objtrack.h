@@ -18,6 +18,7 @@
 #define NOOKS_OBJF_EMBEDDED	BIT(0)	/* lives inside other tracked memory */
 #define NOOKS_OBJF_GRANT	BIT(1)	/* the driver may write its size bytes */
 #define NOOKS_OBJF_MASKED	BIT(2)	/* an irq recovery disabled */
+#define NOOKS_OBJF_SLEEPS	BIT(3)	/* its release needs process context */
 
 /* Also the file names under /sys/kernel/nooks/domains/<d>/objects/. */
 enum nooks_obj_type {
@@ -53,6 +54,13 @@ struct nooks_object {
 	unsigned long values[NOOKS_OBJ_MAX_VALUES];
 	u8 n_values;
 	u8 flags;			/* NOOKS_OBJF_* */
+	/*
+	 * The crossing whose unwinding releases it (a lock its driver code
+	 * took and holds), as that crossing's count of what it owns, which
+	 * the tracker keeps; NULL: none. Under nooks_objtrack.lock; the
+	 * owner clears it before its frame goes.
+	 */
+	u32 *owner;
 	/*
 	 * NOOKS_OBJF_GRANT: what the driver may write, as it was granted
 	 * (arch/x86/protect.c): size bytes at grant (key.addr, or the
@@ -115,6 +123,9 @@ unsigned int nooks_objtrack_take_type(struct nooks_objtrack *t,
 				      struct list_head *out);
 unsigned int nooks_objtrack_forget_type(struct nooks_objtrack *t,
 					enum nooks_obj_type type);
+unsigned int nooks_objtrack_take_owned(struct nooks_objtrack *t, u32 *owner,
+				       struct list_head *out);
+void nooks_objtrack_orphan(struct nooks_objtrack *t, u32 *owner);
 struct nooks_object *nooks_objtrack_alloc(gfp_t gfp);
 void nooks_objtrack_free(struct nooks_object *obj);
 int nooks_objtrack_insert(struct nooks_objtrack *t, struct nooks_object *obj);

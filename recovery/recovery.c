@@ -334,9 +334,11 @@ void nooks_recovery_unquarantine(struct nooks_domain *d)
  * let it write again before resetting it, those coherent buffers are
  * kept until the domain goes. Then the block requests it took
  * and will never complete end with an I/O error, and its interrupt lines
- * are unmasked (a line may be shared); then every object, newest first. Locks are only forgotten:
- * they belong to the threads the fault unwound, and releasing them from
- * here would be wrong.
+ * are unmasked (a line may be shared); then every object, newest first. The locks
+ * the faulting code took, its unwinding thread released
+ * (wrappers/locks.c); those left, the driver returned with, are only
+ * forgotten: releasing them from here, for a thread that is gone, would
+ * be wrong.
  *
  * Context: process context, no thread left in the driver.
  */
@@ -355,7 +357,7 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 	n = nooks_objtrack_release_counted(&d->objects, released);
 	if (n || locks)
 		pr_info("domain %s: released %u objects its failed driver held%s\n",
-			d->name, n, locks ? " (locks it held forgotten)" : "");
+			d->name, n, locks ? " (locks it returned with forgotten)" : "");
 }
 
 /* Step 6: live again when the restart bound it, else stopped; tell. */

@@ -264,6 +264,12 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 	n_values = min_t(unsigned int, n_values, NOOKS_OBJ_MAX_VALUES);
 	memcpy(obj->values, values, n_values * sizeof(*values));
 	obj->n_values = n_values;
+	/* the driver code that took a lock releases it if it faults */
+	if (type == NOOKS_OBJ_LOCK && (f->flags & NOOKS_XPC_ENTERED)) {
+		obj->owner = &f->prev->locks;
+		if (w && (w->flags & NOOKS_WRAP_SLEEPS))
+			obj->flags |= NOOKS_OBJF_SLEEPS;
+	}
 
 	/* granted before it is tracked: a concurrent release revokes it */
 	if (!nooks_objtrack_insert(t, obj)) {

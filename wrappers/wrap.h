@@ -70,6 +70,10 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 			   const unsigned long *values, unsigned int n_values,
 			   unsigned int flags);
 /* pre= rewrites into the domain heap (wrappers/heap.c) */
+void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
+			     struct list_head *sleeping);
+void nooks_wrap_locks_unwind_sleeping(struct nooks_domain *d,
+				      struct list_head *sleeping);
 void nooks_wrap_heap_kmalloc_trace(struct nooks_xpc_frame *f);
 /* hardening.c: the kernel's hardening checks failed in a domain */
 void nooks_wrap_pre___stack_chk_fail(struct nooks_xpc_frame *f);

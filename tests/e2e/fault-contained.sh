@@ -2,7 +2,8 @@
 # Faults of isolated driver code (page faults, #GP, #DE, BUG(), bad
 # parameters its typed wrappers catch: double free, free of a kernel
 # pointer, free of an ERR_PTR; running off the stack; spinning with
-# preemption or interrupts off) are contained on the stock kernel:
+# preemption or interrupts off; holding rtnl or spinlocks, which the
+# unwinding thread releases) are contained on the stock kernel:
 # the faulting call returns its failure value (here the module's init:
 # the load fails), the kernel prints a one-line Nooks report and no oops,
 # and keeps running. A BUG() prints nothing of the kernel's own: bind
@@ -19,7 +20,8 @@ check "and unloads" nooksctl unload nooks_test_fault
 for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
 	5:bug:0x0 6:bad-param:0xff[0-9a-f]+ \
 	7:bad-param:0xffffffffc[0-9a-f]+ 8:bad-param:0xfffffffffffffff4 \
-	9:stack-overflow:0xff[0-9a-f]+ 10:hang:0x0 11:hang:0x0; do
+	9:stack-overflow:0xff[0-9a-f]+ 10:hang:0x0 11:hang:0x0 \
+	12:page-fault:0x0 13:page-fault:0x0; do
 	n=${how%%:*}
 	type=${how#*:}
 	type=${type%%:*}
@@ -34,6 +36,21 @@ for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
 	check_fails "fault=$n: module not left behind" [ -e /sys/module/nooks_test_fault ]
 	check_eq "fault=$n: no domain left behind" "" "$(nooksctl list)"
 done
+check_match "fault=12: the thread that faulted under rtnl released it" \
+	"domain nooks_test_fault: its faulted code held 1 lock: released" \
+	"$(dmesg | grep 'faulted code held' | head -n 1)"
+check_match "fault=13: and its two spinlocks" \
+	"domain nooks_test_fault: its faulted code held 2 locks: released" \
+	"$(dmesg | grep 'faulted code held' | tail -n 1)"
+# rtnl still held would block this for good.
+ip link show lo > /dev/null 2>&1 &
+pid=$!
+i=0
+while kill -0 $pid 2> /dev/null && [ $i -lt 40 ]; do
+	sleep 0.25
+	i=$((i + 1))
+done
+check_fails "rtnl is free after a fault under it: ip link returns" kill -0 $pid
 check_match "a double free is named as such" \
 	"kfree: releases a not held memory" "$(dmesg | grep 'bad-param' | head -n 1)"
 check_match "an ERR_PTR is named as such" "kfree: ERR_PTR as memory" \

@@ -266,6 +266,71 @@ static void nooks_test_forget_type(struct kunit *test)
 	nooks_objtrack_uninit(t);
 }
 
+/* Add a lock owned by the crossing counted in @owner (NULL: none). */
+static void nooks_test_add_owned(struct kunit *test, struct nooks_objtrack *t,
+				 unsigned long key, u32 *owner)
+{
+	struct nooks_object *obj = nooks_objtrack_alloc(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->key.addr = (unsigned long)KEY(key);
+	obj->key.type = NOOKS_OBJ_LOCK;
+	obj->owner = owner;
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_insert(t, obj), 0);
+}
+
+/*
+ * Objects owned by a crossing (locks its driver code took): counted in
+ * the owner, taken out newest first, or left to nobody when it ends.
+ */
+static void nooks_test_owned(struct kunit *test)
+{
+	struct nooks_objtrack *t = nooks_test_tracker(test);
+	struct nooks_object *obj, *tmp;
+	u32 a = 0, b = 0;
+	unsigned long got[3];
+	unsigned int n = 0;
+	LIST_HEAD(out);
+
+	nooks_test_add_owned(test, t, 1, &a);
+	nooks_test_add_owned(test, t, 2, &b);
+	nooks_test_add_owned(test, t, 3, &a);
+	nooks_test_add_owned(test, t, 4, NULL);
+	nooks_test_add_owned(test, t, 5, &a);
+	KUNIT_EXPECT_EQ(test, a, 3U);
+	KUNIT_EXPECT_EQ(test, b, 1U);
+
+	/* released by the driver: no longer the crossing's */
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_LOCK, KEY(3)), 0);
+	KUNIT_EXPECT_EQ(test, a, 2U);
+
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_take_owned(t, &a, &out), 2U);
+	KUNIT_EXPECT_EQ(test, a, 0U);
+	list_for_each_entry_safe(obj, tmp, &out, order) {
+		if (n < ARRAY_SIZE(got))
+			got[n] = obj->key.addr;
+		n++;
+		KUNIT_EXPECT_NULL(test, obj->owner);
+		nooks_objtrack_free(obj);
+	}
+	KUNIT_ASSERT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, got[0], (unsigned long)KEY(5));
+	KUNIT_EXPECT_EQ(test, got[1], (unsigned long)KEY(1));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_LOCK), 2UL);
+
+	/* b's crossing ends holding its lock: tracked, nobody's */
+	nooks_objtrack_orphan(t, &b);
+	KUNIT_EXPECT_EQ(test, b, 0U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_take_owned(t, &b, &out), 0U);
+	KUNIT_EXPECT_TRUE(test, nooks_objtrack_holds(t, NOOKS_OBJ_LOCK, KEY(2)));
+	/* a later removal no longer counts in what was b */
+	b = 7;
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_remove(t, NOOKS_OBJ_LOCK, KEY(2)), 0);
+	KUNIT_EXPECT_EQ(test, b, 7U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_forget_type(t, NOOKS_OBJ_LOCK), 1U);
+	nooks_objtrack_uninit(t);
+}
+
 static struct kunit_case nooks_objtrack_test_cases[] = {
 	KUNIT_CASE(nooks_test_add_remove),
 	KUNIT_CASE(nooks_test_not_held),
@@ -275,6 +340,7 @@ static struct kunit_case nooks_objtrack_test_cases[] = {
 	KUNIT_CASE(nooks_test_embedded),
 	KUNIT_CASE(nooks_test_disown),
 	KUNIT_CASE(nooks_test_forget_type),
+	KUNIT_CASE(nooks_test_owned),
 	KUNIT_CASE(nooks_test_many),
 	{}
 };

@@ -350,6 +350,103 @@ NOOKS_TEST_STUB(nooks_test_exit_kmalloc, nooks_test_wrap_gates, nooks_xpc_exit);
 NOOKS_TEST_STUB(nooks_test_exit_kfree, nooks_test_wrap_gates + 24, nooks_xpc_exit);
 NOOKS_TEST_STUB(nooks_test_entry_xmit, nooks_test_wrap_gates + 48, nooks_xpc_entry);
 
+/*
+ * Driver code taking locks through typed wrappers (sync.spec): exit gates
+ * of nooks_test_lock_gates, whose wrappers the test sets. Which locks it
+ * takes and how it ends is nooks_test_lock_how.
+ */
+enum nooks_test_lock_how {
+	NOOKS_TEST_LOCKS_FAULT,		/* takes all three, then faults */
+	NOOKS_TEST_LOCKS_FAILED,	/* takes all three; fails in the kernel */
+	NOOKS_TEST_LOCKS_KEEP,		/* returns holding the mutex */
+	NOOKS_TEST_LOCKS_DROP,		/* releases it in a later call */
+	NOOKS_TEST_LOCKS_NONE,		/* faults holding nothing it took */
+};
+
+static DEFINE_MUTEX(nooks_test_mutex);
+static DEFINE_SPINLOCK(nooks_test_spin_bh);
+static DEFINE_SPINLOCK(nooks_test_spin_irq);
+/* the entry frame's count of locks it owns, read in the driver */
+static u32 nooks_test_locks_owned;
+
+static int nooks_test_drv_locks(int how)
+{
+	nooks_seen.driver_calls++;
+	switch (how) {
+	case NOOKS_TEST_LOCKS_FAULT:
+	case NOOKS_TEST_LOCKS_FAILED:
+		nooks_test_exit_mutex_lock(&nooks_test_mutex);
+		nooks_test_exit_spin_lock_bh(&nooks_test_spin_bh.rlock);
+		nooks_test_exit_spin_lock_irqsave(&nooks_test_spin_irq.rlock);
+		nooks_test_locks_owned = READ_ONCE(nooks_xpc_current()->locks);
+		if (how == NOOKS_TEST_LOCKS_FAILED)
+			return nooks_test_exit_fails(how);
+		return READ_ONCE(*READ_ONCE(nooks_test_bad_ptr));
+	case NOOKS_TEST_LOCKS_KEEP:
+		nooks_test_exit_mutex_lock(&nooks_test_mutex);
+		nooks_test_locks_owned = READ_ONCE(nooks_xpc_current()->locks);
+		return how;
+	case NOOKS_TEST_LOCKS_DROP:
+		nooks_test_exit_mutex_unlock(&nooks_test_mutex);
+		nooks_test_locks_owned = READ_ONCE(nooks_xpc_current()->locks);
+		return how;
+	}
+	return READ_ONCE(*READ_ONCE(nooks_test_bad_ptr));
+}
+
+struct nooks_gate_desc nooks_test_desc_locks = {
+	.target = (unsigned long)nooks_test_drv_locks,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_locks, nooks_test_desc_locks, nooks_xpc_entry);
+
+/* mutex_lock is mutex_lock_nested under lockdep: the gates call these */
+static void nooks_test_kern_mutex_lock(struct mutex *lock)
+{
+	mutex_lock(lock);
+}
+
+static void nooks_test_kern_mutex_unlock(struct mutex *lock)
+{
+	mutex_unlock(lock);
+}
+
+static const char *const nooks_test_lock_fns[] = {
+	"mutex_lock", "mutex_unlock", "_raw_spin_lock_bh",
+	"_raw_spin_lock_irqsave",
+};
+
+struct nooks_gate_desc nooks_test_lock_gates[4] = {
+	{
+		.target = (unsigned long)nooks_test_kern_mutex_lock,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_VOID,
+	}, {
+		.target = (unsigned long)nooks_test_kern_mutex_unlock,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_VOID,
+	}, {
+		.target = (unsigned long)_raw_spin_lock_bh,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_VOID,
+	}, {
+		.target = (unsigned long)_raw_spin_lock_irqsave,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_UNKNOWN,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_mutex_lock, nooks_test_lock_gates,
+		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_mutex_unlock, nooks_test_lock_gates + 24,
+		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_spin_lock_bh, nooks_test_lock_gates + 48,
+		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_spin_lock_irqsave, nooks_test_lock_gates + 72,
+		nooks_xpc_exit);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
 
 static int nooks_test_kern_fails(int x)
@@ -806,6 +903,119 @@ static void nooks_test_entry_wrapper(struct kunit *test)
 	d->stubs_end = 0;
 }
 
+/* The domain's gates are nooks_test_lock_gates, with their wrappers. */
+static void nooks_test_lock_wrappers(struct kunit *test,
+				     const struct nooks_wrapper **wrap)
+{
+	struct nooks_domain *d = test->priv;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nooks_test_lock_fns); i++) {
+		wrap[i] = nooks_wrapper_find(nooks_test_lock_fns[i]);
+		KUNIT_ASSERT_NOT_NULL(test, wrap[i]);
+	}
+	d->gates = nooks_test_lock_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_lock_gates);
+	d->strict = true;
+	WRITE_ONCE(d->wrap, wrap);
+	nooks_test_domain = d;
+	nooks_test_bad_ptr = NULL;
+	nooks_test_fail_before = false;
+}
+
+/* Nobody holds @lock: it can be taken. */
+static bool nooks_test_spin_free(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(lock, flags))
+		return false;
+	spin_unlock_irqrestore(lock, flags);
+	return true;
+}
+
+static const int nooks_test_unwound_how[] = {
+	NOOKS_TEST_LOCKS_FAULT, NOOKS_TEST_LOCKS_FAILED,
+};
+
+static void nooks_unwound_desc(const int *how, char *desc)
+{
+	strscpy(desc, *how == NOOKS_TEST_LOCKS_FAULT ? "driver code faults" :
+			"domain fails in a kernel call",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nooks_test_unwound, nooks_test_unwound_how,
+		  nooks_unwound_desc);
+
+/*
+ * Driver code that faults holding locks it took (a mutex, a spinlock with
+ * bottom halves off, one with interrupts off) does not leave them held:
+ * the unwinding thread releases them, and the kernel has the entry's
+ * preemption and interrupt state back.
+ */
+static void nooks_test_locks_unwound(struct kunit *test)
+{
+	const struct nooks_wrapper *wrap[ARRAY_SIZE(nooks_test_lock_fns)];
+	struct nooks_domain *d = test->priv;
+	const int *how = test->param_value;
+	int base = preempt_count();
+
+	nooks_test_lock_wrappers(test, wrap);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_locks(*how), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_test_locks_owned, 3U);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&nooks_test_mutex));
+	KUNIT_EXPECT_TRUE(test, nooks_test_spin_free(&nooks_test_spin_bh));
+	KUNIT_EXPECT_TRUE(test, nooks_test_spin_free(&nooks_test_spin_irq));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects, NOOKS_OBJ_LOCK),
+			0UL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	WRITE_ONCE(d->wrap, NULL);
+	/* held or not, the test must not leave them held */
+	if (mutex_is_locked(&nooks_test_mutex))
+		mutex_unlock(&nooks_test_mutex);
+}
+
+/*
+ * A lock driver code returns with belongs to no crossing: a later call
+ * may release it, and a later fault does not.
+ */
+static void nooks_test_locks_kept(struct kunit *test)
+{
+	const struct nooks_wrapper *wrap[ARRAY_SIZE(nooks_test_lock_fns)];
+	struct nooks_domain *d = test->priv;
+	struct nooks_objtrack *t = &d->objects;
+
+	nooks_test_lock_wrappers(test, wrap);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_locks(NOOKS_TEST_LOCKS_KEEP),
+			NOOKS_TEST_LOCKS_KEEP);
+	KUNIT_EXPECT_EQ(test, nooks_test_locks_owned, 1U);
+	KUNIT_EXPECT_TRUE(test, mutex_is_locked(&nooks_test_mutex));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_LOCK), 1UL);
+
+	/* Released by another call, whose frame owned none of it. */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_locks(NOOKS_TEST_LOCKS_DROP),
+			NOOKS_TEST_LOCKS_DROP);
+	KUNIT_EXPECT_EQ(test, nooks_test_locks_owned, 0U);
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&nooks_test_mutex));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(t, NOOKS_OBJ_LOCK), 0UL);
+
+	/* Kept again; a fault of another call leaves it to recovery. */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_locks(NOOKS_TEST_LOCKS_KEEP),
+			NOOKS_TEST_LOCKS_KEEP);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_locks(NOOKS_TEST_LOCKS_NONE),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_TRUE(test, mutex_is_locked(&nooks_test_mutex));
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_forget_type(t, NOOKS_OBJ_LOCK), 1U);
+	WRITE_ONCE(d->wrap, NULL);
+	if (mutex_is_locked(&nooks_test_mutex))
+		mutex_unlock(&nooks_test_mutex);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -841,6 +1051,8 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_failure_values),
 	KUNIT_CASE(nooks_test_typed_wrappers),
 	KUNIT_CASE(nooks_test_entry_wrapper),
+	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
+	KUNIT_CASE(nooks_test_locks_kept),
 	{}
 };
 

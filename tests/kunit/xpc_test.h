@@ -7,6 +7,8 @@
 #define _NOOKS_XPC_TEST_H
 
 #include <linux/gfp.h>
+#include <linux/mutex.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
 
 long nooks_test_entry_add8(long a, long b, long c, long d, long e, long f,
@@ -30,6 +32,11 @@ int nooks_test_exit_fails(int x);
 int nooks_test_entry_wrapped(int x);
 void *nooks_test_exit_kmalloc(size_t size, gfp_t flags);
 void nooks_test_exit_kfree(const void *p);
+int nooks_test_entry_locks(int how);
+void nooks_test_exit_mutex_lock(struct mutex *lock);
+void nooks_test_exit_mutex_unlock(struct mutex *lock);
+void nooks_test_exit_spin_lock_bh(raw_spinlock_t *lock);
+unsigned long nooks_test_exit_spin_lock_irqsave(raw_spinlock_t *lock);
 struct sk_buff;
 struct net_device;
 int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);

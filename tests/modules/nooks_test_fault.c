@@ -6,12 +6,16 @@
  * divides by zero (#DE), 5 is BUG() (#UD); bad parameters a typed wrapper
  * catches: 6 frees a buffer twice, 7 frees a pointer it never allocated,
  * 8 frees an ERR_PTR; 9 recurses until it runs off the stack; 10 spins
- * with preemption off (the entry took it), 11 with interrupts off. With
- * fault=0 it loads and does nothing.
+ * with preemption off (the entry took it), 11 with interrupts off; 12
+ * reads through NULL holding rtnl_lock, 13 holding a spinlock with
+ * bottom halves off and inside it one with interrupts off. With fault=0 it
+ * loads and does nothing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 
 static int nooks_test_fault;
@@ -21,6 +25,8 @@ static int *nooks_test_null;
 static int nooks_test_zero;
 static int nooks_test_static;
 static unsigned long nooks_test_depth = ULONG_MAX;
+static DEFINE_SPINLOCK(nooks_test_lock_irq);
+static DEFINE_SPINLOCK(nooks_test_lock_bh);
 
 /* Deeper than any stack, one 512-byte frame at a time. */
 static noinline unsigned long nooks_test_recurse(unsigned long n)
@@ -74,6 +80,16 @@ static int __init nooks_test_fault_init(void)
 		local_irq_disable();
 		for (;;)
 			cpu_relax();
+	case 12:
+		rtnl_lock();
+		return READ_ONCE(*READ_ONCE(nooks_test_null));
+	case 13: {
+		unsigned long flags;
+
+		spin_lock_bh(&nooks_test_lock_bh);
+		spin_lock_irqsave(&nooks_test_lock_irq, flags);
+		return READ_ONCE(*READ_ONCE(nooks_test_null)) + flags;
+	}
 	}
 	return 0;
 }
