@@ -17,15 +17,10 @@
 
 #include "../../core/domain.h"
 #include "../../wrappers/wrap.h"
+#include "hooks.h"
 
 MODULE_IMPORT_NS(NOOKS_INTERNAL);
 
-static struct nooks_gate_desc nooks_sbt_gate = {
-	.kind = NOOKS_GATE_EXIT,
-	.ret_class = NOOKS_RET_INT,
-};
-
-static const struct nooks_wrapper *nooks_sbt_wrap[1];
 static unsigned int nooks_sbt_init_hctx_calls;
 
 static blk_status_t nooks_sbt_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -115,49 +110,13 @@ static void nooks_sbt_remove(struct nooks_sbt_driver *drv)
 
 static int nooks_shadow_blk_test_init(struct kunit *test)
 {
-	struct nooks_domain *d = nooks_domain_create("kunit_shadow_blk");
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
-	KUNIT_ASSERT_EQ(test, nooks_domain_bind_module(d, "kunit_shadow_blk"),
-			0);
-	d->module = THIS_MODULE;
-	d->gates = &nooks_sbt_gate;
-	d->n_gates = 1;
-	WRITE_ONCE(d->wrap, nooks_sbt_wrap);
-	test->priv = d;
+	test->priv = nooks_test_hooks_domain(test, "kunit_shadow_blk");
 	return 0;
 }
 
 static void nooks_shadow_blk_test_exit(struct kunit *test)
 {
-	struct nooks_domain *d = test->priv;
-
-	WRITE_ONCE(d->wrap, NULL);	/* static: the domain must not free it */
-	d->module = NULL;
-	flush_work(&d->fault_work);
-	nooks_objtrack_release_all(&d->objects);
-	nooks_domain_unbind_module(d);
-	nooks_domain_destroy(d);
-	nooks_domain_put(d);
-}
-
-/* Run @name's pre hook as the exit gate would for (a0, a1, a2). */
-static void nooks_sbt_pre(struct kunit *test, struct nooks_xpc_frame *f,
-			  const char *name, u64 a0, u64 a1, u64 a2)
-{
-	const struct nooks_wrapper *w = nooks_wrapper_find(name);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, w, "no wrapper for %s", name);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, w->pre, "%s has no pre hook", name);
-	nooks_sbt_wrap[0] = w;
-	memset(f, 0, sizeof(*f));
-	f->domain = test->priv;
-	f->desc = &nooks_sbt_gate;
-	f->kind = NOOKS_XPC_EXIT;
-	f->rdi = a0;
-	f->rsi = a1;
-	f->rdx = a2;
-	KUNIT_ASSERT_EQ(test, w->pre(f), 0);
+	nooks_test_hooks_domain_put(test->priv);
 }
 
 /* A record only for a disk the shadow can keep, and only once. */
@@ -177,21 +136,21 @@ static void nooks_test_shadow_blk_passive(struct kunit *test)
 			NOOKS_SHADOW_NONE);
 
 	/* requests with driver data, sysfs groups: not kept */
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)b->disk, 0);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)b->disk, 0);
 	KUNIT_EXPECT_EQ(test, nooks_shadow_log_size(&d->shadow), 0U);
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)a->disk, (unsigned long)&f);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)a->disk, (unsigned long)&f);
 	KUNIT_EXPECT_EQ(test, nooks_shadow_log_size(&d->shadow), 0U);
 
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)a->disk, 0);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)a->disk, 0);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);	/* the kernel adds it */
 	KUNIT_EXPECT_EQ(test, nooks_shadow_log_size(&d->shadow), 1U);
 	KUNIT_EXPECT_EQ(test, nooks_shadow_mode(&d->shadow),
 			NOOKS_SHADOW_PASSIVE);
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)a->disk, 0);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)a->disk, 0);
 	KUNIT_EXPECT_EQ(test, nooks_shadow_log_size(&d->shadow), 1U);
 	/* were the domain to fail: a's requests wait, b's fail */
 	KUNIT_EXPECT_TRUE(test, nooks_shadow_blk_holds(d, a->disk->queue));
@@ -201,7 +160,7 @@ static void nooks_test_shadow_blk_passive(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(&d->objects,
 						 NOOKS_OBJ_DISK_ADDED, a->disk,
 						 0, NULL, 0, GFP_KERNEL), 0);
-	nooks_sbt_pre(test, &f, "del_gendisk", (unsigned long)a->disk, 0, 0);
+	nooks_test_hooks_pre(test, &f, "del_gendisk", (unsigned long)a->disk, 0, 0);
 	KUNIT_EXPECT_EQ(test, nooks_shadow_mode(&d->shadow),
 			NOOKS_SHADOW_NONE);
 	nooks_objtrack_remove(&d->objects, NOOKS_OBJ_GENDISK, a->disk);
@@ -236,8 +195,8 @@ static void nooks_test_shadow_blk_claim(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, new);
 	nooks_sbt_probe(test, old, &nooks_sbt_ops);
 	q = old->disk->queue;
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)old->disk, 0);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)old->disk, 0);
 	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(&d->objects,
 						 NOOKS_OBJ_DISK_ADDED,
 						 old->disk, 0, NULL, 0,
@@ -267,21 +226,21 @@ static void nooks_test_shadow_blk_claim(struct kunit *test)
 	/* another shape (queue depth): the kernel's own tag set */
 	nooks_sbt_set_init(&new->set, &nooks_sbt_ops, new);
 	new->set.queue_depth = 16;
-	nooks_sbt_pre(test, &f, "blk_mq_alloc_tag_set",
-		      (unsigned long)&new->set, 0, 0);
+	nooks_test_hooks_pre(test, &f, "blk_mq_alloc_tag_set",
+			     (unsigned long)&new->set, 0, 0);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
 
 	nooks_sbt_set_init(&new->set, &nooks_sbt_ops, new);
-	nooks_sbt_pre(test, &f, "blk_mq_alloc_tag_set",
-		      (unsigned long)&new->set, 0, 0);
+	nooks_test_hooks_pre(test, &f, "blk_mq_alloc_tag_set",
+			     (unsigned long)&new->set, 0, 0);
 	KUNIT_ASSERT_NE(test, f.target, 0ULL);
 	alloc_set = (void *)(unsigned long)f.target;
 	KUNIT_ASSERT_EQ(test, alloc_set(&new->set), 0);
 	KUNIT_EXPECT_PTR_EQ(test, q->tag_set, &new->set);
 	KUNIT_EXPECT_PTR_EQ(test, new->set.tags, kept->tags);
 
-	nooks_sbt_pre(test, &f, "__blk_mq_alloc_disk",
-		      (unsigned long)&new->set, (unsigned long)new, 0);
+	nooks_test_hooks_pre(test, &f, "__blk_mq_alloc_disk",
+			     (unsigned long)&new->set, (unsigned long)new, 0);
 	KUNIT_ASSERT_NE(test, f.target, 0ULL);
 	alloc_disk = (void *)(unsigned long)f.target;
 	nooks_sbt_init_hctx_calls = 0;
@@ -296,8 +255,8 @@ static void nooks_test_shadow_blk_claim(struct kunit *test)
 	new->disk->major = 251;
 	strscpy(new->disk->disk_name, "kshadowb%d",
 		sizeof(new->disk->disk_name));
-	nooks_sbt_pre(test, &f, "device_add_disk", 0,
-		      (unsigned long)new->disk, 0);
+	nooks_test_hooks_pre(test, &f, "device_add_disk", 0,
+			     (unsigned long)new->disk, 0);
 	KUNIT_ASSERT_NE(test, f.target, 0ULL);
 	add = (void *)(unsigned long)f.target;
 	KUNIT_EXPECT_EQ(test, add(NULL, new->disk, NULL), 0);

@@ -16,38 +16,24 @@
 
 #include "../../core/domain.h"
 #include "../../wrappers/wrap.h"
+#include "hooks.h"
 
 MODULE_IMPORT_NS(NOOKS_INTERNAL);
 
 #define NOOKS_ST_PRIV	96
 
-static struct nooks_gate_desc nooks_st_gate = {
-	.kind = NOOKS_GATE_EXIT,
-	.ret_class = NOOKS_RET_INT,
-};
-
-static const struct nooks_wrapper *nooks_st_wrap[1];
 /* the devices a test made, freed by its exit */
 static struct net_device *nooks_st_devs[4];
 
 static int nooks_shadow_test_init(struct kunit *test)
 {
-	struct nooks_domain *d = nooks_domain_create("kunit_shadow");
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
-	KUNIT_ASSERT_EQ(test, nooks_domain_bind_module(d, "kunit_shadow"), 0);
-	d->module = THIS_MODULE;
-	d->gates = &nooks_st_gate;
-	d->n_gates = 1;
-	WRITE_ONCE(d->wrap, nooks_st_wrap);
-	test->priv = d;
+	test->priv = nooks_test_hooks_domain(test, "kunit_shadow");
 	return 0;
 }
 
 static void nooks_shadow_test_exit(struct kunit *test)
 {
 	struct nooks_domain *d = test->priv;
-
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(nooks_st_devs); i++) {
@@ -57,32 +43,7 @@ static void nooks_shadow_test_exit(struct kunit *test)
 		}
 		nooks_st_devs[i] = NULL;
 	}
-	WRITE_ONCE(d->wrap, NULL);	/* static: the domain must not free it */
-	d->module = NULL;
-	flush_work(&d->fault_work);
-	nooks_objtrack_release_all(&d->objects);
-	nooks_domain_unbind_module(d);
-	nooks_domain_destroy(d);
-	nooks_domain_put(d);
-}
-
-/* Run @name's pre hook as the exit gate would for (a0, a1, a2). */
-static void nooks_st_pre(struct kunit *test, struct nooks_xpc_frame *f,
-			 const char *name, u64 a0, u64 a1, u64 a2)
-{
-	const struct nooks_wrapper *w = nooks_wrapper_find(name);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, w, "no wrapper for %s", name);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, w->pre, "%s has no pre hook", name);
-	nooks_st_wrap[0] = w;
-	memset(f, 0, sizeof(*f));
-	f->domain = test->priv;
-	f->desc = &nooks_st_gate;
-	f->kind = NOOKS_XPC_EXIT;
-	f->rdi = a0;
-	f->rsi = a1;
-	f->rdx = a2;
-	KUNIT_ASSERT_EQ(test, w->pre(f), 0);
+	nooks_test_hooks_domain_put(d);
 }
 
 static struct net_device *nooks_st_dev(struct kunit *test)
@@ -174,12 +135,12 @@ static void nooks_test_shadow_claim(struct kunit *test)
 			    (void *)ethtool_op_get_link);
 
 	/* another size, other queue counts: a new device */
-	nooks_st_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV / 2, 1, 1);
+	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV / 2, 1, 1);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
-	nooks_st_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 2, 2);
+	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 2, 2);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
 
-	nooks_st_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
+	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
 	KUNIT_ASSERT_NE(test, f.target, 0ULL);
 	alloc = (void *)(unsigned long)f.target;
 	KUNIT_ASSERT_PTR_EQ(test, alloc(NOOKS_ST_PRIV, 1, 1), dev);
@@ -189,12 +150,12 @@ static void nooks_test_shadow_claim(struct kunit *test)
 			IFF_UP | IFF_PROMISC);
 	KUNIT_EXPECT_EQ(test, dev->mtu, (unsigned int)ETH_DATA_LEN);
 	/* claimed once: a second allocation is a new device */
-	nooks_st_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
+	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
 
 	/* e1000's probe writes "eth%d" into the name before registering */
 	strscpy(dev->name, "eth%d", sizeof(dev->name));
-	nooks_st_pre(test, &f, "register_netdev", (unsigned long)dev, 0, 0);
+	nooks_test_hooks_pre(test, &f, "register_netdev", (unsigned long)dev, 0, 0);
 	KUNIT_ASSERT_NE(test, f.target, 0ULL);
 	reg = (void *)(unsigned long)f.target;
 	KUNIT_EXPECT_EQ(test, reg(dev), 0);
@@ -202,18 +163,18 @@ static void nooks_test_shadow_claim(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, dev->features & NETIF_F_SOFT_FEATURES);
 
 	/* its carrier is the driver's alone until the replay attaches it */
-	nooks_st_pre(test, &f, "netif_carrier_off", (unsigned long)dev, 0, 0);
+	nooks_test_hooks_pre(test, &f, "netif_carrier_off", (unsigned long)dev, 0, 0);
 	KUNIT_EXPECT_NE(test, f.target, 0ULL);
 	KUNIT_EXPECT_FALSE(test, netif_carrier_ok(dev));
-	nooks_st_pre(test, &f, "netif_carrier_on", (unsigned long)dev, 0, 0);
+	nooks_test_hooks_pre(test, &f, "netif_carrier_on", (unsigned long)dev, 0, 0);
 	KUNIT_EXPECT_NE(test, f.target, 0ULL);
 	KUNIT_EXPECT_TRUE(test, netif_carrier_ok(dev));
 	KUNIT_EXPECT_EQ(test, nooks_shadow_mode(&d->shadow),
 			NOOKS_SHADOW_ACTIVE);
 
 	/* a device the shadow does not know: the kernel's call, unchanged */
-	nooks_st_pre(test, &f, "netif_carrier_off",
-		     (unsigned long)nooks_st_dev(test), 0, 0);
+	nooks_test_hooks_pre(test, &f, "netif_carrier_off",
+			     (unsigned long)nooks_st_dev(test), 0, 0);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
 }
 
