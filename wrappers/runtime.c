@@ -50,13 +50,20 @@ static const char *nooks_wrap_fn_name(struct nooks_xpc_frame *f)
 	return w ? w->name : "?";
 }
 
-/*
- * The driver passed something it must not: its domain fails, and the
- * gate unwinds the driver code that called instead of making the call.
+/**
+ * nooks_wrap_bad_param() - the driver passed something it must not
+ * @f: the exit gate's frame
+ * @type: the kind of object the argument should be, or NOOKS_OBJ_COUNT
+ * @key: the argument
+ * @why: what it is instead, before the type's name ("NULL as")
+ *
+ * Its domain fails with a "bad-param" report, and the gate unwinds the
+ * driver code that called instead of making the call.
+ *
+ * Return: -EFAULT, for the pre hook to return.
  */
-static int nooks_wrap_fault(struct nooks_xpc_frame *f,
-			    enum nooks_obj_type type, unsigned long key,
-			    const char *why)
+int nooks_wrap_bad_param(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+			 unsigned long key, const char *why)
 {
 	char report[NOOKS_LAST_FAULT_LEN];
 
@@ -74,9 +81,9 @@ static int nooks_wrap_check(struct nooks_xpc_frame *f,
 {
 	if (!key)
 		return flags & NOOKS_WRAPF_NULL_OK ? 0 :
-			nooks_wrap_fault(f, type, key, "NULL as");
+			nooks_wrap_bad_param(f, type, key, "NULL as");
 	if (IS_ERR_VALUE(key))
-		return nooks_wrap_fault(f, type, key, "ERR_PTR as");
+		return nooks_wrap_bad_param(f, type, key, "ERR_PTR as");
 	return 1;
 }
 
@@ -101,7 +108,7 @@ int nooks_wrap_hold(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 		return ret;
 	if (!nooks_objtrack_holds(&f->domain->objects, type, (void *)key) &&
 	    f->domain->strict)
-		return nooks_wrap_fault(f, type, key, "not a held");
+		return nooks_wrap_bad_param(f, type, key, "not a held");
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_wrap_hold, NOOKS_INTERNAL);
@@ -129,7 +136,7 @@ int nooks_wrap_release(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 		return ret;
 	if (nooks_objtrack_remove(&f->domain->objects, type, (void *)key) &&
 	    !(flags & NOOKS_WRAPF_UNTRACKED_OK) && f->domain->strict)
-		return nooks_wrap_fault(f, type, key, "releases a not held");
+		return nooks_wrap_bad_param(f, type, key, "releases a not held");
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nooks_wrap_release, NOOKS_INTERNAL);
@@ -163,7 +170,7 @@ int nooks_wrap_entry(struct nooks_xpc_frame *f, unsigned int arg,
 	if (!within_module(fn, READ_ONCE(d->module)))
 		return 0;
 	snprintf(why, sizeof(why), "a%u is driver code, not its gate", arg);
-	return nooks_wrap_fault(f, NOOKS_OBJ_COUNT, fn, why);
+	return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, fn, why);
 }
 EXPORT_SYMBOL_NS_GPL(nooks_wrap_entry, NOOKS_INTERNAL);
 

@@ -70,6 +70,9 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 			   const unsigned long *values, unsigned int n_values,
 			   unsigned int flags);
 /* pre= rewrites into the domain heap (wrappers/heap.c) */
+int nooks_wrap_bad_param(struct nooks_xpc_frame *f, enum nooks_obj_type type,
+			 unsigned long key, const char *why);
+int nooks_wrap_check_free_netdev(struct nooks_xpc_frame *f);
 void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
 			     struct list_head *sleeping);
 void nooks_wrap_locks_unwind_sleeping(struct nooks_domain *d,

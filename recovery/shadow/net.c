@@ -697,6 +697,31 @@ static void nooks_shadow_net_unclaim(struct net_device *dev)
 }
 
 /**
+ * nooks_shadow_net_is_claimed() - a restarted driver holds a kept device
+ * @d: the domain
+ * @dev: the device
+ *
+ * Its free_netdev gives the device back (nooks_shadow_pre_free_netdev()),
+ * registered as it is.
+ *
+ * Return: true if @dev is a device the shadow keeps, claimed.
+ */
+bool nooks_shadow_net_is_claimed(struct nooks_domain *d,
+				 const struct net_device *dev)
+{
+	struct nooks_shadow *sh = &d->shadow;
+	struct nooks_shadow_netdev *s;
+	unsigned long flags;
+	bool claimed;
+
+	spin_lock_irqsave(&sh->lock, flags);
+	s = nooks_shadow_net_find(sh, dev);
+	claimed = s && s->state == NOOKS_SHADOW_NET_CLAIMED;
+	spin_unlock_irqrestore(&sh->lock, flags);
+	return claimed;
+}
+
+/**
  * nooks_shadow_pre_free_netdev() - pre= of free_netdev
  * @f: the exit gate's frame: (dev)
  *

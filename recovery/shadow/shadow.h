@@ -75,6 +75,8 @@ void nooks_shadow_pre_alloc_etherdev_mqs(struct nooks_xpc_frame *f);
 void nooks_shadow_pre_alloc_netdev_mqs(struct nooks_xpc_frame *f);
 void nooks_shadow_pre_register_netdev(struct nooks_xpc_frame *f);
 void nooks_shadow_pre_free_netdev(struct nooks_xpc_frame *f);
+bool nooks_shadow_net_is_claimed(struct nooks_domain *d,
+				 const struct net_device *dev);
 void nooks_shadow_pre_netif_carrier_on(struct nooks_xpc_frame *f);
 void nooks_shadow_pre_netif_carrier_off(struct nooks_xpc_frame *f);
 

@@ -12,6 +12,7 @@
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -235,6 +236,34 @@ static void nooks_test_hardening(struct kunit *test)
 	}
 }
 
+/*
+ * free_netdev of a device still registered (wrappers/check.c): a fault
+ * of the domain, found before the release, so the domain still holds the
+ * device; once unregistered it may be freed.
+ */
+static void nooks_test_free_registered_netdev(struct kunit *test)
+{
+	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(&d->objects, NOOKS_OBJ_NETDEV,
+						 dev, 0, NULL, 0, GFP_KERNEL),
+			0);
+	dev->reg_state = NETREG_REGISTERED;
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "free_netdev",
+					   (unsigned long)dev, 0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "free_netdev: a registered netdev");
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NETDEV), 1UL);
+
+	nooks_domain_set_state(d, NOOKS_STATE_RECOVERING);
+	nooks_domain_set_state(d, NOOKS_STATE_LIVE);
+	dev->reg_state = NETREG_UNREGISTERED;
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "free_netdev",
+					   (unsigned long)dev, 0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NETDEV), 0UL);
+}
+
 /* kfree of memory the kernel owns. */
 static void nooks_test_free_kernel_pointer(struct kunit *test)
 {
@@ -318,7 +347,8 @@ static void nooks_test_irq(struct kunit *test)
 /* A call that needs a live net_device of the domain. */
 static void nooks_test_hold(struct kunit *test)
 {
-	void *dev = kzalloc(64, GFP_KERNEL);
+	/* unregistered: free_netdev's check= reads its reg_state */
+	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	nooks_wt_post(test, "alloc_etherdev_mqs", 0, 1, 1, 0, 0, 0,
@@ -411,6 +441,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_double_free),
 	KUNIT_CASE(nooks_test_free_kernel_pointer),
 	KUNIT_CASE(nooks_test_hardening),
+	KUNIT_CASE(nooks_test_free_registered_netdev),
 	KUNIT_CASE(nooks_test_err_ptr),
 	KUNIT_CASE(nooks_test_release_values),
 	KUNIT_CASE(nooks_test_irq),

@@ -151,6 +151,18 @@ includes_once()
 		  "#include <linux/slab.h> #include <linux/gfp.h> " ]
 }
 
+# free_netdev's pre hook: check= first, before the release it guards,
+# whatever the order of the clauses.
+check_first()
+{
+	sed -n '/^static int nooks_pre_free_netdev(/,/^}/p' edge.c |
+		grep -e '(f)' -e nooks_wrap_release > check.got
+	printf '%s\n' '	if (nooks_wrap_check_free_netdev(f))' \
+		'	if (nooks_wrap_release(f, NOOKS_OBJ_NETDEV, (__force unsigned long)(a0), 0))' \
+		> check.want
+	cmp -s check.got check.want || diff check.want check.got
+}
+
 # --- specs that generate ---
 
 cat > real.spec <<'EOF'
@@ -216,6 +228,7 @@ alloc_pages	acquire memory ret size={PAGE_SIZE << a1} grant={page_address(ret)} 
 		 release=__free_pages(ret,a1)
 __kmalloc_node	pre=nooks_wrap_heap___kmalloc; acquire memory ret size=a0 \
 		 grant release=kfree(ret)
+free_netdev	release netdev a0; check=nooks_wrap_check_free_netdev
 EOF
 
 # --- --names: no BTF ---
@@ -313,6 +326,7 @@ else
 		'static int nooks_pre___kmalloc_node(struct nooks_xpc_frame *f)' \
 		'	nooks_wrap_heap___kmalloc(f);' \
 		'	{ .name = "__kmalloc_node", .pre = nooks_pre___kmalloc_node, .post = nooks_post___kmalloc_node, .flags = 0 },'
+	t "check=FN runs first, before the release it guards" check_first
 	t "includes in first-seen order, each once, wrap.h once" includes_once
 	cp edge.c edge.first
 	gen edge.c edge.spec
@@ -551,7 +565,7 @@ fails()
 }
 
 fails names "unknown clause" \
-	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, acquire, release, hold, entry, fails= or pre=)" \
+	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree frobnicate"
 fails names "unknown option" \
 	"e.spec:1: release: unknown option 'frob'" \
@@ -635,7 +649,7 @@ fails names "fails= without acquire" \
 	"e.spec:1: kfree: fails= without an acquire clause" \
 	"kfree fails=null; release memory a0"
 fails names "plain with release" \
-	"e.spec:1: kfree: plain, yet it has acquire, release, hold, entry or pre= clauses" \
+	"e.spec:1: kfree: plain, yet it has acquire, release, hold, entry, check= or pre= clauses" \
 	"kfree plain; release memory a0"
 fails names "pre= twice" \
 	"e.spec:1: __kmalloc: pre= given twice" \
@@ -643,6 +657,12 @@ fails names "pre= twice" \
 fails names "pre= not a function name" \
 	"e.spec:1: pre=: expected pre=FN, a function of nooks.ko" \
 	"__kmalloc pre=f(a0); acquire memory ret release=kfree(ret)"
+fails names "check= twice" \
+	"e.spec:1: kfree: check= given twice" \
+	"kfree check=f; check=g; release memory a0"
+fails names "check= not a function name" \
+	"e.spec:1: check=: expected check=FN, a function of nooks.ko" \
+	"kfree check=; release memory a0"
 fails names "sleeps twice" \
 	"e.spec:1: msleep: sleeps given twice" \
 	"msleep sleeps; sleeps"
@@ -667,7 +687,7 @@ kfree \\
 	release memory a0 \\
 	frob"
 fails names "the line after a continued one" \
-	"e.spec:3: unknown clause 'bogus' (plain, sleeps, acquire, release, hold, entry, fails= or pre=)" \
+	"e.spec:3: unknown clause 'bogus' (plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree release memory a0 \\
 	null-ok
 __kmalloc bogus"

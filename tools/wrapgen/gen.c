@@ -223,6 +223,11 @@ static void gen_pre(FILE *out, const struct func *fn)
 	fprintf(out, "static int nooks_pre_%s(struct nooks_xpc_frame *f)\n{\n",
 		fn->name);
 	put_decls(out, fn, args, false);
+	/* first: a call that would crash the kernel is not even looked at */
+	for (i = 0; i < fn->n_clauses; i++)
+		if (fn->clauses[i].kind == CL_CHECK)
+			fprintf(out, "\tif (%s(f))\n\t\treturn -EFAULT;\n",
+				fn->clauses[i].pre);
 	for (i = 0; i < fn->n_clauses; i++) {
 		const struct clause *c = &fn->clauses[i];
 

@@ -49,6 +49,7 @@ static const char *const clause_names[] = {
 	[CL_ENTRY] = "entry",
 	[CL_FAILS] = "fails=",
 	[CL_PRE] = "pre=",
+	[CL_CHECK] = "check=",
 };
 
 /* Where one logical line came from, for its errors. */
@@ -559,7 +560,7 @@ static int no_more(struct where *w, const char *what, char **tok, int n)
 static int unknown_clause(struct where *w, const char *tok)
 {
 	err(w, "unknown clause '%s' (%s)", tok,
-	    "plain, sleeps, acquire, release, hold, entry, fails= or pre=");
+	    "plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=");
 	return -1;
 }
 
@@ -583,17 +584,19 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 			return -1;
 		return no_more(w, "fails=", tok + 1, n - 1);
 	}
-	if (!strncmp(tok[0], "pre=", 4)) {
-		const char *fn = tok[0] + 4;
+	if (!strncmp(tok[0], "pre=", 4) || !strncmp(tok[0], "check=", 6)) {
+		bool check = tok[0][0] == 'c';
+		const char *fn = strchr(tok[0], '=') + 1;
 
-		c->kind = CL_PRE;
+		c->kind = check ? CL_CHECK : CL_PRE;
 		if (!*fn || isdigit((unsigned char)*fn) ||
 		    strspn(fn, IDENT_CHARS) != strlen(fn)) {
-			err(w, "pre=: expected pre=FN, a function of nooks.ko");
+			err(w, "%s: expected %sFN, a function of nooks.ko",
+			    clause_names[c->kind], clause_names[c->kind]);
 			return -1;
 		}
 		c->pre = xstrdup(fn);
-		return no_more(w, "pre=", tok + 1, n - 1);
+		return no_more(w, clause_names[c->kind], tok + 1, n - 1);
 	}
 	if (!strcmp(tok[0], "entry")) {
 		c->kind = CL_ENTRY;
@@ -747,7 +750,7 @@ static void func_free(struct func *fn)
 /* What a line states as a whole: clauses that contradict or repeat. */
 static int check_func(struct where *w, struct func *fn)
 {
-	int i, n[CL_PRE + 1] = { 0 };
+	int i, n[CL_CHECK + 1] = { 0 };
 	bool fails = false;
 
 	for (i = 0; i < fn->n_clauses; i++) {
@@ -760,17 +763,18 @@ static int check_func(struct where *w, struct func *fn)
 			fails = true;
 	}
 	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
-	    n[CL_PRE] > 1) {
+	    n[CL_PRE] > 1 || n[CL_CHECK] > 1) {
 		err(w, "%s: %s given twice", fn->name,
 		    n[CL_PLAIN] > 1 ? "plain" :
 		    n[CL_SLEEPS] > 1 ? "sleeps" :
-		    n[CL_PRE] > 1 ? "pre=" : "fails=");
+		    n[CL_PRE] > 1 ? "pre=" :
+		    n[CL_CHECK] > 1 ? "check=" : "fails=");
 		return -1;
 	}
 	if (n[CL_PLAIN] && (n[CL_ACQUIRE] || n[CL_RELEASE] || n[CL_HOLD] ||
-			    n[CL_ENTRY] || n[CL_PRE])) {
-		err(w, "%s: plain, yet it has acquire, release, hold, entry or pre= clauses",
-		    fn->name);
+			    n[CL_ENTRY] || n[CL_PRE] || n[CL_CHECK])) {
+		err(w, "%s: plain, yet it has %s clauses", fn->name,
+		    "acquire, release, hold, entry, check= or pre=");
 		return -1;
 	}
 	if ((n[CL_FAILS] || fails) && !n[CL_ACQUIRE]) {
@@ -779,7 +783,7 @@ static int check_func(struct where *w, struct func *fn)
 	}
 	fn->sleeps = n[CL_SLEEPS];
 	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY] ||
-		      n[CL_PRE];
+		      n[CL_PRE] || n[CL_CHECK];
 	fn->has_post = n[CL_ACQUIRE];
 	return 0;
 }

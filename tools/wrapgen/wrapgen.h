@@ -57,6 +57,7 @@ enum clause_kind {
 	CL_ENTRY,
 	CL_FAILS,
 	CL_PRE,
+	CL_CHECK,
 };
 
 enum fails_kind {
@@ -86,7 +87,7 @@ struct clause {
 	struct value grant_at;	/* grant=VALUE: where the bytes start */
 	enum fails_kind fails;	/* CL_FAILS, or fails= on an acquire */
 	char *release;		/* acquire: release=FN */
-	char *pre;		/* pre=FN */
+	char *pre;		/* pre=FN, check=FN */
 	struct value rel_args[MAX_RELEASE_ARGS];
 	int n_rel_args;
 };
