@@ -144,6 +144,7 @@ struct nooks_domain *nooks_domain_create(const char *name)
 	INIT_LIST_HEAD(&d->node);
 	INIT_WORK(&d->fault_work, nooks_domain_fault_work);
 	spin_lock_init(&d->lock);
+	mutex_init(&d->release_mutex);
 	d->state = NOOKS_STATE_STOPPED;
 	d->restart = NOOKS_RESTART_SHADOW;
 	d->restart_limit = NOOKS_RESTART_LIMIT;

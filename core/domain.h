@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -63,6 +64,11 @@ struct nooks_domain {
 	 * workqueue; holds a ref
 	 */
 	struct work_struct fault_work;
+	/*
+	 * serialises releases of what a failed driver held: the recovery
+	 * work's, and the module notifier's when a failed init unloads it
+	 */
+	struct mutex release_mutex;
 
 	/* recovery policy (recovery/recovery.c) */
 	u32 restart;				/* under lock; enum nooks_restart */

@@ -86,15 +86,28 @@ static __always_inline unsigned long nooks_xpc_to_kernel_cr3(void)
 	return cr3;
 }
 
+/* A deadline from now for driver code of @d (arch/x86/hang.c). */
+static __always_inline unsigned long nooks_xpc_deadline_from_now(struct nooks_domain *d)
+{
+	return (jiffies + READ_ONCE(d->hang_timeout)) | 1;
+}
+
+/* How often the current task has been switched out: did it sleep? */
+static __always_inline unsigned long nooks_xpc_switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
 /*
  * @f becomes the innermost entry frame of this CPU, on top of @prev: its
- * driver code runs from now, and must cross again before its deadline
+ * driver code runs from now, and must cross again before @deadline
  * (arch/x86/hang.c). The first frame loads the domain IDT.
  */
 static __always_inline void nooks_xpc_push(struct nooks_xpc_frame *f,
-					   struct nooks_xpc_frame *prev)
+					   struct nooks_xpc_frame *prev,
+					   unsigned long deadline)
 {
-	f->deadline = (jiffies + READ_ONCE(f->domain->hang_timeout)) | 1;
+	f->deadline = deadline;
 	f->prev = prev;
 	if (!prev)
 		nooks_idt_load_domain();
@@ -188,7 +201,7 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->target = f->desc->target;
 	if (unlikely(atomic_read(&d->inject_left)))
 		nooks_inject_fire(d, f);
-	nooks_xpc_push(f, cur);
+	nooks_xpc_push(f, cur, nooks_xpc_deadline_from_now(d));
 	nooks_domain_count(d, NOOKS_CNT_CALLS_IN);
 	return 0;
 }
@@ -293,9 +306,19 @@ static __always_inline struct nooks_xpc_frame *
 nooks_xpc_reenter(struct nooks_xpc_frame *f)
 {
 	struct nooks_xpc_frame *entry = f->prev;
+	unsigned long deadline = entry->deadline;
 
+	/*
+	 * A kernel call that slept gives the driver code a new deadline;
+	 * one that did not is part of the driver's time on this CPU: driver
+	 * code looping on kernel calls that never sleep (a SWIFI mutant of
+	 * dummy, on cpumask_next) is a hang, as the soft-lockup watchdog
+	 * would say later.
+	 */
+	if (nooks_xpc_switches() != f->deadline)
+		deadline = nooks_xpc_deadline_from_now(entry->domain);
 	preempt_disable();
-	nooks_xpc_push(entry, this_cpu_read(nooks_xpc_cur));
+	nooks_xpc_push(entry, this_cpu_read(nooks_xpc_cur), deadline);
 	return entry;
 }
 
@@ -337,6 +360,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 			return cur;
 		f->flags = NOOKS_XPC_ENTERED;
 		f->prev = cur;
+		f->deadline = nooks_xpc_switches();
 		/* below the entry frame, on the stack the kernel called on */
 		if (cur->dstack)
 			f->ksp = (unsigned long)cur;
@@ -351,6 +375,16 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 	f->rax = nooks_xpc_ret_failure(f->desc->ret_class);
 	f->rdx_ret = 0;
 	return f;
+}
+
+/* Fail @entry's domain for a hang of its driver code at @ip. */
+static noinline void nooks_xpc_hang(struct nooks_xpc_frame *entry,
+				    unsigned long ip)
+{
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	snprintf(report, sizeof(report), "hang %pS 0x0", (void *)ip);
+	nooks_domain_fail(entry->domain, report);
 }
 
 /**
@@ -376,7 +410,18 @@ notrace struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f)
 	if (!(f->flags & NOOKS_XPC_ENTERED))
 		return NULL;
 	entry = nooks_xpc_reenter(f);
-	return unlikely(nooks_xpc_failed(entry->domain)) ? entry : NULL;
+	if (unlikely(nooks_xpc_failed(entry->domain)))
+		return entry;
+	/*
+	 * Past its deadline, which a kernel call that did not sleep did not
+	 * move: a loop whose time goes mostly to such calls, where the hang
+	 * timer would rarely find it in driver code.
+	 */
+	if (unlikely(time_after(jiffies, entry->deadline))) {
+		nooks_xpc_hang(entry, f->ret);
+		return entry;
+	}
+	return NULL;
 }
 
 /**

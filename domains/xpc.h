@@ -98,7 +98,11 @@ struct nooks_xpc_frame {
 	u32 preempt;			/* entry: preempt_count() in the driver */
 	unsigned long irqflags;		/* entry: interrupt flags at entry */
 	u64 target;			/* the code it calls */
-	unsigned long deadline;		/* entry: cross by then or hang */
+	/*
+	 * entry: cross by then or hang; exit: its task's context switches
+	 * when the call began (nooks_xpc_reenter())
+	 */
+	unsigned long deadline;
 	/* protected domains (arch/x86/protect.h) */
 	u64 dstack;		/* entry: top of its domain stack; 0: none */
 	u64 ksp;		/* exit: stack its kernel call runs on; 0: this */

@@ -11,7 +11,12 @@
  *  1. failed -> recovering;
  *  2. wait for the threads still inside the driver to leave (they are
  *     blocked in kernel calls and unwind on return), reporting every
- *     NOOKS_RECOVERY_REPORT_MS while they do not; after recover_wait_ms
+ *     NOOKS_RECOVERY_REPORT_MS while they do not; still there after
+ *     NOOKS_RECOVERY_UNBLOCK_MS, they may be waiting for I/O the failed
+ *     driver will never complete (its init adding a disk whose first
+ *     read it faulted on): the shadows let go of the disks they held
+ *     and the requests the driver took end with an I/O error, as step
+ *     3 would have done, and no disk is kept; after recover_wait_ms
  *     give up: the domain is stopped with what its driver held kept
  *     (freeing it under a thread that may still use it could crash the
  *     kernel), until the module is unloaded;
@@ -20,7 +25,8 @@
  *     forever; the block shadow requeued those of the disks it keeps),
  *     unmask the lines (a line may be shared), release every tracked
  *     object newest first with the function that releases it, counting
- *     per type; locks are forgotten (they were the unwound threads');
+ *     per type; locks the unwound threads took are released already
+ *     (wrappers/locks.c), those left are forgotten;
  *  4. decide whether to restart: policy always or shadow, and fewer
  *     than restart_limit restarts in the last minute; if so the shadow
  *     drivers take the devices they keep out of what step 3 releases
@@ -58,6 +64,7 @@
 #include "recovery.h"
 
 #define NOOKS_RECOVERY_REPORT_MS	5000
+#define NOOKS_RECOVERY_UNBLOCK_MS	1000
 
 static char *nooks_agent = "/usr/local/sbin/nooksctl";
 module_param_named(agent, nooks_agent, charp, 0644);
@@ -182,7 +189,9 @@ static void nooks_recovery_fail_requests(struct nooks_domain *d)
  *
  * They are blocked in kernel calls made by driver code, and unwind when
  * they return. A report every NOOKS_RECOVERY_REPORT_MS says how many are
- * still inside.
+ * still inside. After NOOKS_RECOVERY_UNBLOCK_MS the disks the shadow held
+ * are let go and the requests the driver took fail: a thread may be
+ * waiting for them (see the top of this file).
  *
  * Context: process context; sleeps.
  * Return: true when none is left inside, false after @timeout_ms.
@@ -191,8 +200,18 @@ bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms)
 {
 	unsigned long start = jiffies, reported = jiffies;
 	unsigned long inside;
+	bool unblocked = false;
 
 	while ((inside = nooks_domain_inside(d))) {
+		if (!unblocked && time_after(jiffies, start +
+			msecs_to_jiffies(NOOKS_RECOVERY_UNBLOCK_MS))) {
+			pr_warn("domain %s: %lu threads still inside after %u ms: failing the I/O they may wait for\n",
+				d->name, inside,
+				jiffies_to_msecs(jiffies - start));
+			nooks_shadow_let_go(d);
+			nooks_recovery_fail_requests(d);
+			unblocked = true;
+		}
 		if (timeout_ms && time_after(jiffies, start +
 					     msecs_to_jiffies(timeout_ms))) {
 			pr_err("domain %s: %lu threads still inside after %u ms: stopped, what its driver held is kept until the module is unloaded\n",
@@ -340,12 +359,18 @@ void nooks_recovery_unquarantine(struct nooks_domain *d)
  * forgotten: releasing them from here, for a thread that is gone, would
  * be wrong.
  *
+ * The module notifier releases too when a failed init unloads the
+ * module, maybe while the recovery work does: d->release_mutex makes
+ * one of them release everything and the other nothing (del_gendisk
+ * and put_disk of one disk in two threads at once: kernfs warnings).
+ *
  * Context: process context, no thread left in the driver.
  */
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 {
 	unsigned int locks, n;
 
+	mutex_lock(&d->release_mutex);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_MASTER,
 				  nooks_recovery_stop_dma_one, NULL);
 	nooks_recovery_quarantine(d);
@@ -358,6 +383,7 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 	if (n || locks)
 		pr_info("domain %s: released %u objects its failed driver held%s\n",
 			d->name, n, locks ? " (locks it returned with forgotten)" : "");
+	mutex_unlock(&d->release_mutex);
 }
 
 /* Step 6: live again when the restart bound it, else stopped; tell. */

@@ -3,7 +3,8 @@
 # parameters its typed wrappers catch: double free, free of a kernel
 # pointer, free of an ERR_PTR; running off the stack; spinning with
 # preemption or interrupts off; holding rtnl or spinlocks, which the
-# unwinding thread releases) are contained on the stock kernel:
+# unwinding thread releases; looping on kernel calls that never sleep)
+# are contained on the stock kernel:
 # the faulting call returns its failure value (here the module's init:
 # the load fails), the kernel prints a one-line Nooks report and no oops,
 # and keeps running. A BUG() prints nothing of the kernel's own: bind
@@ -21,7 +22,7 @@ for how in 1:page-fault:0x0 2:page-fault:0x 3:gpf:0x0 4:divide-error:0x0 \
 	5:bug:0x0 6:bad-param:0xff[0-9a-f]+ \
 	7:bad-param:0xffffffffc[0-9a-f]+ 8:bad-param:0xfffffffffffffff4 \
 	9:stack-overflow:0xff[0-9a-f]+ 10:hang:0x0 11:hang:0x0 \
-	12:page-fault:0x0 13:page-fault:0x0; do
+	12:page-fault:0x0 13:page-fault:0x0 14:hang:0x0; do
 	n=${how%%:*}
 	type=${how#*:}
 	type=${type%%:*}

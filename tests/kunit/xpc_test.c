@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/netdevice.h>
 #include <linux/preempt.h>
@@ -447,7 +448,51 @@ NOOKS_TEST_STUB(nooks_test_exit_spin_lock_bh, nooks_test_lock_gates + 48,
 NOOKS_TEST_STUB(nooks_test_exit_spin_lock_irqsave, nooks_test_lock_gates + 72,
 		nooks_xpc_exit);
 
+/*
+ * Driver code looping on a kernel call (nooks_test_exit_wait) that busy
+ * waits or sleeps 2 ms, 50 times, then returns how many calls it made.
+ */
+static bool nooks_test_wait_sleeps;
+static int nooks_test_wait_calls;
+
+static int nooks_test_drv_loop(int x)
+{
+	int i;
+
+	nooks_seen.driver_calls++;
+	for (i = 0; i < 50; i++)
+		x += nooks_test_exit_wait(1);
+	return x;
+}
+
+struct nooks_gate_desc nooks_test_desc_loop = {
+	.target = (unsigned long)nooks_test_drv_loop,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_loop, nooks_test_desc_loop, nooks_xpc_entry);
+
 /* === Kernel side: functions the driver reaches through exit stubs === */
+
+static int nooks_test_kern_wait(int x)
+{
+	nooks_test_wait_calls++;
+	if (nooks_test_wait_sleeps)
+		usleep_range(2000, 2100);
+	else
+		mdelay(2);
+	return x;
+}
+
+struct nooks_gate_desc nooks_test_desc_kern_wait = {
+	.target = (unsigned long)nooks_test_kern_wait,
+	.kind = NOOKS_GATE_EXIT,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_wait, nooks_test_desc_kern_wait,
+		nooks_xpc_exit);
 
 static int nooks_test_kern_fails(int x)
 {
@@ -1016,6 +1061,48 @@ static void nooks_test_locks_kept(struct kunit *test)
 		mutex_unlock(&nooks_test_mutex);
 }
 
+static const bool nooks_test_wait_how[] = { false, true };
+
+static void nooks_wait_desc(const bool *sleeps, char *desc)
+{
+	strscpy(desc, *sleeps ? "kernel calls that sleep" :
+				"kernel calls that busy wait",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nooks_test_wait, nooks_test_wait_how, nooks_wait_desc);
+
+/*
+ * The hang deadline (20 ms here) runs on through kernel calls that do
+ * not sleep: 50 calls busy waiting 2 ms each are a hang, found when one
+ * returns; 50 calls sleeping 2 ms each are not.
+ */
+static void nooks_test_hang_across_calls(struct kunit *test)
+{
+	const bool *sleeps = test->param_value;
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	int base = preempt_count();
+
+	nooks_domain_set_hang_timeout(d, 20);
+	nooks_test_wait_sleeps = *sleeps;
+	nooks_test_wait_calls = 0;
+	if (*sleeps) {
+		KUNIT_EXPECT_EQ(test, nooks_test_entry_loop(0), 50);
+		KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	} else {
+		KUNIT_EXPECT_EQ(test, nooks_test_entry_loop(0), -EIO);
+		KUNIT_EXPECT_LT(test, nooks_test_wait_calls, 50);
+		KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+		nooks_domain_last_fault(d, report, sizeof(report));
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      !strncmp(report, "hang nooks_test_drv_loop+", 25),
+				      "last_fault: %s", report);
+	}
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1053,6 +1140,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),
+	KUNIT_CASE_PARAM(nooks_test_hang_across_calls, nooks_test_wait_gen_params),
 	{}
 };
 

@@ -33,6 +33,8 @@ int nooks_test_entry_wrapped(int x);
 void *nooks_test_exit_kmalloc(size_t size, gfp_t flags);
 void nooks_test_exit_kfree(const void *p);
 int nooks_test_entry_locks(int how);
+int nooks_test_entry_loop(int x);
+int nooks_test_exit_wait(int x);
 void nooks_test_exit_mutex_lock(struct mutex *lock);
 void nooks_test_exit_mutex_unlock(struct mutex *lock);
 void nooks_test_exit_spin_lock_bh(raw_spinlock_t *lock);

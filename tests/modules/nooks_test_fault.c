@@ -8,11 +8,12 @@
  * 8 frees an ERR_PTR; 9 recurses until it runs off the stack; 10 spins
  * with preemption off (the entry took it), 11 with interrupts off; 12
  * reads through NULL holding rtnl_lock, 13 holding a spinlock with
- * bottom halves off and inside it one with interrupts off. With fault=0 it
- * loads and does nothing.
+ * bottom halves off and inside it one with interrupts off; 14 loops on a
+ * kernel call that never sleeps. With fault=0 it loads and does nothing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -89,6 +90,12 @@ static int __init nooks_test_fault_init(void)
 		spin_lock_bh(&nooks_test_lock_bh);
 		spin_lock_irqsave(&nooks_test_lock_irq, flags);
 		return READ_ONCE(*READ_ONCE(nooks_test_null)) + flags;
+	}
+	case 14: {
+		u32 x;
+
+		for (;;)
+			get_random_bytes(&x, sizeof(x));
 	}
 	}
 	return 0;
