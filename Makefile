@@ -95,10 +95,12 @@ check:
 bench: deps all
 	@tools/testvm/bench.sh $(OUT)
 
-# The SWIFI campaign: DRIVERS="..." TRIALS=N SEED=S OUT=DIR [FAULTS=5].
+# The SWIFI campaign: DRIVERS="..." TRIALS=N SEED=S OUT=DIR [FAULTS=5]
+# [JOBS=N] [PROTECT=1].
 campaign: deps all
 	@DRIVERS="$(DRIVERS)" TRIALS="$(TRIALS)" SEED="$(SEED)" OUT="$(OUT)" \
-		FAULTS="$(FAULTS)" tools/testvm/campaign.sh
+		FAULTS="$(FAULTS)" JOBS="$(JOBS)" PROTECT="$(PROTECT)" \
+		tools/testvm/campaign.sh
 
 demo: deps all
 	@tools/testvm/demo.sh

@@ -5,6 +5,7 @@
 #   nooks_campaign.spec=T:S:N    the faults (nooksctl swifi)
 #   nooks_campaign.mode=native   load the mutant with insmod
 #   nooks_campaign.mode=isolated load it with nooksctl load --swifi
+#   nooks_campaign.protect=1     isolated under page-table protection
 # The trial prints "campaign: KEY VALUE" lines on the TAP port; the host
 # classifies the run from them and from the console (a crash leaves no
 # "campaign: done"). It passes whatever happens: the campaign measures.
@@ -69,7 +70,11 @@ if [ "$MODE" = native ]; then
 	exit 0
 fi
 
-insmod /nooks/nooks.ko
+if [ "$(arg protect)" = 1 ]; then
+	insmod /nooks/nooks.ko protection=1
+else
+	insmod /nooks/nooks.ko
+fi
 install_agent
 nooksctl load --swifi="$SPEC" "$DRV" -- $PARAMS > /tmp/sites 2>&1 &&
 	say "load ok" || say "load failed"

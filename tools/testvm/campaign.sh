@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make campaign DRIVERS="dummy null_blk" TRIALS=N SEED=S OUT=DIR [FAULTS=5]
-#	[JOBS=nproc]
+#	[JOBS=nproc] [PROTECT=1]
 #
 # The SWIFI campaign, after Nooks (Swift et al., SOSP 2003, section 5):
 # trial I of driver D writes FAULTS random faults, seed S+I, into D's
@@ -14,7 +14,8 @@
 # testvm-timeout, ends it); else a failure if the load or the workload
 # failed; else no effect. Isolated, a run with a contained fault is
 # recovered if the workload succeeds after the restart (the restarted
-# driver is the same mutant).
+# driver is the same mutant). PROTECT=1 loads nooks.ko with protection=1:
+# the isolated runs are under page-table protection.
 #
 # Writes DIR/trials.csv (one line per trial), DIR/summary.json (a list of
 # {"driver", "trials", "native_crash", "isolated_crash", "contained",
@@ -31,6 +32,7 @@ SEED=${SEED:-1}
 FAULTS=${FAULTS:-5}
 OUT=${OUT:-$top/build/campaign}
 JOBS=${JOBS:-$(nproc)}
+PROTECT=${PROTECT:-0}
 
 die() { echo "campaign: $*" >&2; exit 2; }
 
@@ -88,7 +90,7 @@ one() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	"$top/tools/testvm/run.sh" --kernel stock --ko "$top/nooks.ko" \
-		--append "nooks_campaign.driver=$d nooks_campaign.spec=$spec nooks_campaign.mode=$mode" \
+		--append "nooks_campaign.driver=$d nooks_campaign.spec=$spec nooks_campaign.mode=$mode nooks_campaign.protect=$PROTECT" \
 		--qemu "$(qemu_args "$d")" --log "$dir" --name "campaign-$d-$i-$mode" \
 		"$top/tests/campaign/trial.sh" > "$dir/run.tap" 2>&1 || true
 	classify "$dir" "$mode" > "$dir/result.tmp"
@@ -105,8 +107,8 @@ fi
 
 [ -x "$top/tools/nooksctl/nooksctl" ] && [ -r "$top/nooks.ko" ] ||
 	die "build first (make)"
-case $TRIALS$SEED$FAULTS$JOBS in
-*[!0-9]*) die "TRIALS, SEED, FAULTS and JOBS are numbers" ;;
+case $TRIALS$SEED$FAULTS$JOBS$PROTECT in
+*[!0-9]*) die "TRIALS, SEED, FAULTS, JOBS and PROTECT are numbers" ;;
 esac
 mkdir -p "$OUT/vm"
 start=$(date +%s)
@@ -118,7 +120,7 @@ for d in $DRIVERS; do
 		echo "$d $i native"
 		echo "$d $i isolated"
 	done
-done | OUT=$OUT SEED=$SEED FAULTS=$FAULTS xargs -P "$JOBS" -L 1 "$0" --one
+done | OUT=$OUT SEED=$SEED FAULTS=$FAULTS PROTECT=$PROTECT xargs -P "$JOBS" -L 1 "$0" --one
 elapsed=$(($(date +%s) - start))
 ran=$(($(wc -l < "$OUT/ran.$RUN_ID") / 2))	# trials run now, not resumed
 rm -f "$OUT/ran.$RUN_ID"
@@ -157,7 +159,7 @@ awk -F, -v drivers="$DRIVERS" 'NR > 1 {
 awk '{ printf "%s\n  {\"driver\": \"%s\", \"trials\": %d, \"native_crash\": %d, \"isolated_crash\": %d, \"contained\": %d, \"recovered\": %d}", \
 		(NR > 1 ? "," : "["), $1, $2, $3, $4, $5, $6 }
 	END { printf "%s\n]\n", (NR ? "" : "[") }' "$OUT/counts" > "$OUT/summary.json"
-awk -v faults="$FAULTS" -v secs="$elapsed" -v ran="$ran" '
+awk -v faults="$FAULTS" -v secs="$elapsed" -v ran="$ran" -v prot="$PROTECT" '
 	BEGIN {
 		printf "| driver | trials | native crashes | isolated crashes | contained | recovered |\n"
 		printf "|---|---|---|---|---|---|\n"
@@ -174,8 +176,8 @@ awk -v faults="$FAULTS" -v secs="$elapsed" -v ran="$ran" '
 		}
 	}
 	END {
-		printf "\n%d faults per trial, %d trials; this run: %d trials in %d s (%.0f an hour).\n", \
-			faults, all, ran, secs, secs ? ran * 3600 / secs : 0
+		printf "\n%d faults per trial, %d trials, page-table protection %s; this run: %d trials in %d s (%.0f an hour).\n", \
+			faults, all, prot == 1 ? "on" : "off", ran, secs, secs ? ran * 3600 / secs : 0
 		for (k = 1; k <= NR; k++)
 			if (miss[k] != "")
 				printf "\n%s\n", miss[k]
