@@ -373,7 +373,17 @@ static void nooks_bind_going(struct module *mod)
 		return;
 	spin_lock_irqsave(&d->lock, flags);
 	m = d->module == mod ? d->manifest : NULL;
-	if (m) {
+	spin_unlock_irqrestore(&d->lock, flags);
+	/*
+	 * A failed driver's code cannot release what it held. Its gates
+	 * still give its callbacks' failure values their meaning: an
+	 * ndo_get_stats the release makes the kernel call (unregistering
+	 * 8139cp after its probe faulted) must not return NULL.
+	 */
+	if (m && nooks_domain_state(d) != NOOKS_STATE_LIVE)
+		nooks_recovery_release(d, NULL);
+	spin_lock_irqsave(&d->lock, flags);
+	if (m && d->module == mod) {
 		d->module = NULL;
 		d->manifest = NULL;
 		/* Nothing may look for gates in the module's memory now. */
@@ -388,9 +398,6 @@ static void nooks_bind_going(struct module *mod)
 
 		/* Late calls through stubs now get the failure value. */
 		WRITE_ONCE(m->domain, 0);
-		/* A failed driver's code cannot release what it held. */
-		if (nooks_domain_state(d) != NOOKS_STATE_LIVE)
-			nooks_recovery_release(d, NULL);
 		for (type = 0; type < NOOKS_OBJ_COUNT; type++)
 			left += nooks_objtrack_count(&d->objects, type);
 		if (left)
