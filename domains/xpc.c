@@ -355,19 +355,28 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 	 * this CPU while the kernel runs, and the kernel gets the caller's
 	 * preemption state back.
 	 */
+	w = d ? nooks_domain_wrapper(d, f->desc) : NULL;
 	if (cur && cur->context == nooks_xpc_context()) {
 		if (unlikely(nooks_xpc_failed(cur->domain)))
 			return cur;
 		f->flags = NOOKS_XPC_ENTERED;
 		f->prev = cur;
-		f->deadline = nooks_xpc_switches();
 		/* below the entry frame, on the stack the kernel called on */
 		if (cur->dstack)
 			f->ksp = (unsigned long)cur;
+		/*
+		 * A leaf runs as part of its caller: the entry frame stays
+		 * this CPU's (a fault in it is the driver's, unwound to that
+		 * frame), preemption off. It has no hooks.
+		 */
+		if (w && (w->flags & NOOKS_WRAP_LEAF)) {
+			f->flags |= NOOKS_XPC_LEAF;
+			return NULL;
+		}
+		f->deadline = nooks_xpc_switches();
 		nooks_xpc_pop(cur->prev);
 		preempt_enable();
 	}
-	w = d ? nooks_domain_wrapper(d, f->desc) : NULL;
 	if (!w || !w->pre || likely(!w->pre(f)))
 		return NULL;
 	if (f->flags & NOOKS_XPC_ENTERED)
@@ -375,16 +384,6 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 	f->rax = nooks_xpc_ret_failure(f->desc->ret_class);
 	f->rdx_ret = 0;
 	return f;
-}
-
-/* Fail @entry's domain for a hang of its driver code at @ip. */
-static noinline void nooks_xpc_hang(struct nooks_xpc_frame *entry,
-				    unsigned long ip)
-{
-	char report[NOOKS_LAST_FAULT_LEN];
-
-	snprintf(report, sizeof(report), "hang %pS 0x0", (void *)ip);
-	nooks_domain_fail(entry->domain, report);
 }
 
 /**
@@ -407,7 +406,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f)
 	w = f->domain ? nooks_domain_wrapper(f->domain, f->desc) : NULL;
 	if (w && w->post)
 		w->post(f);
-	if (!(f->flags & NOOKS_XPC_ENTERED))
+	if (!(f->flags & NOOKS_XPC_ENTERED) || (f->flags & NOOKS_XPC_LEAF))
 		return NULL;
 	entry = nooks_xpc_reenter(f);
 	if (unlikely(nooks_xpc_failed(entry->domain)))
@@ -418,7 +417,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_back(struct nooks_xpc_frame *f)
 	 * timer would rarely find it in driver code.
 	 */
 	if (unlikely(time_after(jiffies, entry->deadline))) {
-		nooks_xpc_hang(entry, f->ret);
+		nooks_fault_report(entry, "hang", f->ret, 0);
 		return entry;
 	}
 	return NULL;

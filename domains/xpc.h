@@ -75,6 +75,11 @@ enum nooks_xpc_kind {
  * the caller's (wrappers/entry.c).
  */
 #define NOOKS_XPC_REFUSED	BIT(2)
+/*
+ * An exit to a leaf (NOOKS_WRAP_LEAF): ENTERED is set, yet the entry
+ * frame stayed this CPU's and kept its preemption count.
+ */
+#define NOOKS_XPC_LEAF		BIT(3)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */

@@ -86,17 +86,20 @@ done
 # page-table protection: PTI off (global kernel mappings: flush-global)
 # and on (nonglobal), with 5-level and 4-level paging
 protected() {
-	local name=$1 append=$2 scenario=$3
+	local name=$1 append=$2 scenario=$3 qemu=${4:-}
 
 	tapstep "e2e-$name" tools/testvm/run.sh --kernel stock \
 		--ko "$top/nooks.ko" --append "nooks.protection=1 $append" \
-		--name "$name" "tests/e2e/$scenario.sh"
+		--qemu "$qemu" --name "$name" "tests/e2e/$scenario.sh"
 }
 protected protect-recover-dummy "" recover-dummy
 protected protect-pti-no5lvl-recover-dummy "pti=on no5lvl" recover-dummy
 protected protect-recover-e1000 "" recover-e1000
 protected protect-pti-no5lvl-recover-null_blk "pti=on no5lvl" recover-null_blk
 protected protect-pti-recover-8139too "pti=on" recover-8139too
+# one CPU: its per-CPU unit is the whole first chunk (e1000's udelay
+# writes __preempt_count, 127 KiB into it)
+protected protect-smp1-load-e1000 "" load-e1000 "-smp 1"
 # the shadow driver under protection, one round of every fault type
 # (shadow-e1000 protected is run by hand for now: Documentation/design/
 # shadow.rst, "Known problems")

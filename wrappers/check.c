@@ -8,7 +8,10 @@
  * dummy that skipped the branch on register_netdevice's error freed the
  * device it had just registered, and free_netdev BUG()ed.
  */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/netdevice.h>
+#include <linux/uaccess.h>
 
 #include "../core/domain.h"
 #include "../recovery/shadow/shadow.h"
@@ -41,4 +44,75 @@ int nooks_wrap_check_free_netdev(struct nooks_xpc_frame *f)
 		return 0;
 	return nooks_wrap_bad_param(f, NOOKS_OBJ_NETDEV, (unsigned long)dev,
 				    "a registered");
+}
+
+/* Can the kernel read the first and the last of @len bytes at @p? */
+static bool nooks_wrap_readable(const void *p, size_t len)
+{
+	u8 b;
+
+	return len && !copy_from_kernel_nofault(&b, p, 1) &&
+	       !copy_from_kernel_nofault(&b, p + len - 1, 1);
+}
+
+/**
+ * nooks_wrap_check_dev_addr_mod() - check= of dev_addr_mod
+ * @f: the exit gate's frame: (dev, offset, addr, len)
+ *
+ * Every Ethernet driver sets its address so (eth_hw_addr_set): the
+ * kernel copies len bytes from addr into dev's address at offset. A
+ * corrupted addr (SWIFI: dummy trials 28 and 29) faulted in the kernel's
+ * memcpy; an offset or length past MAX_ADDR_LEN would write past the
+ * address. dev is not checked against what the domain holds: dummy sets
+ * the address of devices the kernel allocated (rtnl_link_ops.setup).
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_dev_addr_mod(struct nooks_xpc_frame *f)
+{
+	struct net_device *dev = (struct net_device *)(unsigned long)f->rdi;
+	unsigned long offset = (unsigned int)f->rsi;
+	const void *addr = (const void *)(unsigned long)f->rdx;
+	size_t len = f->rcx;
+
+	if (offset > MAX_ADDR_LEN || len > MAX_ADDR_LEN - offset)
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, len,
+					    "a length past MAX_ADDR_LEN");
+	if (!nooks_wrap_readable(dev, sizeof(*dev)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)dev,
+					    "an unreadable net_device");
+	if (len && !nooks_wrap_readable(addr, len))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)addr,
+					    "an unreadable source");
+	return 0;
+}
+
+/**
+ * nooks_wrap_check_dma_alloc_attrs() - check= of dma_alloc_attrs
+ * @f: the exit gate's frame: (dev, size, dma_handle, gfp, attrs)
+ *
+ * The kernel reads dev's DMA configuration and writes the bus address
+ * through dma_handle: corrupted pointers in either oopsed in
+ * dma_alloc_attrs and dma_direct_alloc (SWIFI: 8139too trials 7 and
+ * 30). Both must at least be readable kernel memory; a wild pointer
+ * into mapped memory still gets through.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_dma_alloc_attrs(struct nooks_xpc_frame *f)
+{
+	const struct device *dev = (const struct device *)(unsigned long)f->rdi;
+	const dma_addr_t *handle = (const dma_addr_t *)(unsigned long)f->rdx;
+
+	if (!nooks_wrap_readable(dev, sizeof(*dev)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)dev,
+					    "an unreadable device");
+	if (!nooks_wrap_readable(handle, sizeof(*handle)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)handle,
+					    "an unreadable dma_handle");
+	return 0;
 }

@@ -197,10 +197,12 @@ static const struct nooks_wrapper nooks_entry_init_hctx = {
 };
 
 /*
- * ethtool callbacks that fill in structures the kernel hands them (its
- * netlink reply's, or on its stack), lent while the call runs: under
- * protection e1000's get_ringparam otherwise faults on the first
- * "ethtool -g". Lent page-wise, like everything granted.
+ * Callbacks that fill in structures the kernel hands them (its netlink
+ * reply's, or on its stack), lent while the call runs: under protection
+ * e1000's get_ringparam otherwise faults on the first "ethtool -g", and
+ * 8139too's ndo_get_stats64 on the rtnl_link_stats64 that
+ * rtnl_fill_ifinfo reserves in its reply. Lent page-wise, like
+ * everything granted.
  */
 static void nooks_entry_lend(struct nooks_xpc_frame *f, bool grant,
 			     size_t rsi, size_t rdx)
@@ -244,6 +246,8 @@ NOOKS_ENTRY_LEND(get_channels, struct ethtool_channels,
 		 struct nooks_entry_none);
 NOOKS_ENTRY_LEND(get_wol, struct ethtool_wolinfo, struct nooks_entry_none);
 NOOKS_ENTRY_LEND(get_link_ksettings, struct ethtool_link_ksettings,
+		 struct nooks_entry_none);
+NOOKS_ENTRY_LEND(get_stats64, struct rtnl_link_stats64,
 		 struct nooks_entry_none);
 
 /*
@@ -306,6 +310,8 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 	WRITE_ONCE(wrap[i], &nooks_entry_xmit);
 	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats,
 			 &nooks_entry_get_stats);
+	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats64,
+			 &nooks_entry_get_stats64);
 	if (dev->ethtool_ops) {
 		const struct ethtool_ops *e = dev->ethtool_ops;
 

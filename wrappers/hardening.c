@@ -13,6 +13,7 @@
  */
 #include <linux/kernel.h>
 
+#include "../arch/x86/fault.h"
 #include "../core/domain.h"
 #include "wrap.h"
 
@@ -20,14 +21,11 @@ static void nooks_wrap_noreturn(void)
 {
 }
 
-/* Fail @f's domain with "@type <driver call site> 0" and skip the call. */
+/* Fail @f's domain with "@type <driver call site> 0x0", skip the call. */
 static void nooks_wrap_check_failed(struct nooks_xpc_frame *f,
 				    const char *type)
 {
-	char report[NOOKS_LAST_FAULT_LEN];
-
-	snprintf(report, sizeof(report), "%s %pS 0x0", type, (void *)f->ret);
-	nooks_domain_fail(f->domain, report);
+	nooks_fault_report(f, type, f->ret, 0);
 	f->target = (unsigned long)nooks_wrap_noreturn;
 }
 

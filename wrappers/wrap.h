@@ -19,6 +19,14 @@
 
 /* struct nooks_wrapper.flags */
 #define NOOKS_WRAP_SLEEPS	BIT(0)	/* may sleep: process context */
+/*
+ * leaf: the kernel function runs as a part of the driver code that
+ * calls it: its entry frame stays this CPU's, preemption stays off, and
+ * a fault in it is the driver's (an MMIO accessor given a wild address).
+ * Only for functions that take no lock, never sleep and never fault but
+ * on a bad argument.
+ */
+#define NOOKS_WRAP_LEAF		BIT(1)
 
 /*
  * Exit gates (the driver calls the kernel function @name) run pre with
@@ -73,6 +81,8 @@ void nooks_wrap_acquire_at(struct nooks_xpc_frame *f,
 int nooks_wrap_bad_param(struct nooks_xpc_frame *f, enum nooks_obj_type type,
 			 unsigned long key, const char *why);
 int nooks_wrap_check_free_netdev(struct nooks_xpc_frame *f);
+int nooks_wrap_check_dev_addr_mod(struct nooks_xpc_frame *f);
+int nooks_wrap_check_dma_alloc_attrs(struct nooks_xpc_frame *f);
 void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
 			     struct list_head *sleeping);
 void nooks_wrap_locks_unwind_sleeping(struct nooks_domain *d,

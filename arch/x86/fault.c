@@ -43,6 +43,7 @@
 #include "../../domains/inject.h"
 #include "../../domains/xpc.h"
 #include "fault.h"
+#include "idt.h"
 #include "protect.h"
 
 static struct tracepoint *nooks_fault_pf_tp;
@@ -90,13 +91,21 @@ static notrace void nooks_fault_unwind(struct nooks_xpc_frame *f,
 		regs->flags |= X86_EFLAGS_AC;
 }
 
-/*
- * Fail the domain of @f with the report "type symbolized-ip address",
- * and for an injected fault, the driver function it ran in place of.
+/**
+ * nooks_fault_report() - fail a domain with a one-line report
+ * @f: a crossing frame of the domain (entry or exit)
+ * @type: what happened ("page-fault", "hang", "stack-protector", ...)
+ * @ip: where in the driver
+ * @address: the address it touched, or 0
+ *
+ * The report, in last_fault and the kernel log, is "type
+ * symbolized-ip address", and for a fault of an injected payload, the
+ * driver function @f's gate ran it in place of.
+ *
+ * Context: any context, fault handlers included.
  */
-static notrace void nooks_fault_report(struct nooks_xpc_frame *f,
-				       const char *type, unsigned long ip,
-				       unsigned long address)
+notrace void nooks_fault_report(struct nooks_xpc_frame *f, const char *type,
+				unsigned long ip, unsigned long address)
 {
 	char report[NOOKS_LAST_FAULT_LEN];
 	int n;
@@ -162,9 +171,17 @@ static notrace void nooks_fault_pf_probe(void *data, unsigned long address,
 					 unsigned long error_code)
 {
 	struct nooks_xpc_frame *f = nooks_xpc_running();
+	bool fetch = this_cpu_read(nooks_idt_pf_fetch);
 
-	if (!f || user_mode(regs))
+	if (fetch)
+		this_cpu_write(nooks_idt_pf_fetch, 0);
+	if (!f || user_mode(regs)) {
+		/* not the driver's: the kernel reports the fault it sees */
+		if (fetch)
+			pr_emerg("the page fault below was an instruction fetch from %#lx (its error code was changed by the domain IDT)\n",
+				 address);
 		return;
+	}
 	switch (f->cr3 ? nooks_protect_fault(f, regs, address, error_code) :
 			 NOOKS_PF_OTHER) {
 	case NOOKS_PF_RETRIED:

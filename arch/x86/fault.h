@@ -14,5 +14,7 @@ void nooks_fault_uninit(void);
 void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
 		       const char *type, unsigned long address);
 void nooks_fault_deferred(struct nooks_xpc_frame *f);
+void nooks_fault_report(struct nooks_xpc_frame *f, const char *type,
+			unsigned long ip, unsigned long address);
 
 #endif /* _NOOKS_FAULT_H */

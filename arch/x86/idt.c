@@ -29,6 +29,11 @@ unsigned long nooks_idt_kernel_df;
 unsigned long nooks_idt_kernel_handlers[IDT_ENTRIES];
 /* A register's worth of room per IST vector for its stub. */
 DEFINE_PER_CPU(unsigned long[32], nooks_idt_scratch);
+/* The #PF stub cleared the fetch bit of this CPU's page fault. */
+DEFINE_PER_CPU(u8, nooks_idt_pf_fetch);
+
+/* The error code bits the #PF stub tests, as numbers in idt_stubs.S. */
+static_assert(X86_PF_USER == 0x4 && X86_PF_INSTR == 0x10);
 
 /**
  * nooks_idt_double_fault_regs() - is this #DF a driver's stack overflow?

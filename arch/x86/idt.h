@@ -21,6 +21,8 @@ extern unsigned long nooks_idt_kernel_handlers[IDT_ENTRIES];
 
 /* A register's worth of room per IST vector, for its stub. */
 DECLARE_PER_CPU(unsigned long[32], nooks_idt_scratch);
+/* Set by the #PF stub when it cleared a fetch from a user address. */
+DECLARE_PER_CPU(u8, nooks_idt_pf_fetch);
 
 /* arch/x86/idt_stubs.S: 256 stubs, this many bytes apart. */
 #define NOOKS_IDT_STUB_SIZE	32

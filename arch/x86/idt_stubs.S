@@ -55,7 +55,9 @@ SYM_CODE_START(nooks_idt_stubs)
 	jz	1f
 	jmp	*nooks_idt_kernel_handlers + 8 * vector(%rip)
 1:	pushq	nooks_idt_kernel_handlers + 8 * vector(%rip)
-	.if vector < 32
+	.if vector == X86_TRAP_PF
+	jmp	nooks_idt_pf
+	.elseif vector < 32
 	jmp	nooks_idt_exception
 	.else
 	jmp	nooks_idt_interrupt
@@ -100,6 +102,35 @@ SYM_CODE_END(nooks_idt_ist_\vec)
 	NOOKS_IST_STUB 1
 	NOOKS_IST_STUB 2
 	NOOKS_IST_STUB 18
+
+/*
+ * #PF. [rsp]: the kernel's handler, [rsp + 8]: the error code. The
+ * kernel oopses on an instruction fetch from a user address in kernel
+ * mode before it looks for an exception fixup (do_user_addr_fault), so
+ * driver code jumping through a NULL or corrupted function pointer could
+ * not be contained like its other faults. With the domain IDT loaded the
+ * CPU runs driver code (or an interrupt nested in it): the fetch bit is
+ * cleared, so the kernel handles the fault as an access to that user
+ * address, which the fault handlers contain (arch/x86/fault.c); the
+ * per-CPU flag tells them the bit was cleared, so that a fault that is
+ * not the driver's is reported as the fetch it was.
+ */
+	NOOKS_PF_USER = 0x4	/* X86_PF_USER, checked in idt.c */
+	NOOKS_PF_INSTR = 0x10	/* X86_PF_INSTR, checked in idt.c */
+SYM_CODE_START(nooks_idt_pf)
+	testb	$NOOKS_PF_INSTR, 8(%rsp)
+	jz	1f
+	testb	$NOOKS_PF_USER, 8(%rsp)
+	jnz	1f
+	pushq	%rax
+	movq	%cr2, %rax
+	btq	$63, %rax
+	popq	%rax
+	jc	1f
+	andq	$~NOOKS_PF_INSTR, 8(%rsp)
+	movb	$1, PER_CPU_VAR(nooks_idt_pf_fetch)
+1:	jmp	nooks_idt_exception
+SYM_CODE_END(nooks_idt_pf)
 
 /* [rsp]: the kernel's handler; above it the CPU's frame. */
 SYM_CODE_START(nooks_idt_exception)

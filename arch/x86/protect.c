@@ -122,8 +122,16 @@ static unsigned long nooks_protect_unit_size(void)
 			if (__per_cpu_offset[b] > __per_cpu_offset[a])
 				unit = min(unit, __per_cpu_offset[b] -
 						 __per_cpu_offset[a]);
-	/* One CPU: the first chunk's least unit size. */
-	return unit == ULONG_MAX ? PCPU_MIN_UNIT_SIZE : unit;
+	if (unit != ULONG_MAX)
+		return unit;
+	/*
+	 * One CPU: its unit is the whole first chunk, which x86 allocates
+	 * in atoms of PMD_SIZE (PAGE_SIZE without PSE): at least an atom,
+	 * and at least PCPU_MIN_UNIT_SIZE. The kernel's static per-CPU
+	 * data alone (__preempt_count at 127 KiB) outgrows the latter.
+	 */
+	return max_t(unsigned long, PCPU_MIN_UNIT_SIZE,
+		     boot_cpu_has(X86_FEATURE_PSE) ? PMD_SIZE : PAGE_SIZE);
 }
 
 /**

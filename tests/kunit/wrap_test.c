@@ -15,6 +15,7 @@
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "../../core/domain.h"
@@ -264,6 +265,76 @@ static void nooks_test_free_registered_netdev(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NETDEV), 0UL);
 }
 
+/*
+ * dev_addr_mod copies from the driver's buffer into the device's address:
+ * an unreadable source or a length past MAX_ADDR_LEN is a bad parameter.
+ */
+static void nooks_test_dev_addr_mod(struct kunit *test)
+{
+	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	static const u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0x12, 0x34, 0x99 };
+	char *page = vmalloc(PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "dev_addr_mod",
+					   (unsigned long)dev, 0,
+					   (unsigned long)mac, ETH_ALEN, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	/* the last byte on the guard page after the vmalloc area */
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "dev_addr_mod",
+					   (unsigned long)dev, 0,
+					   (unsigned long)page + PAGE_SIZE - 2,
+					   ETH_ALEN, 0, 0), 0);
+	nooks_wt_expect_fault(test, "dev_addr_mod: an unreadable source");
+	vfree(page);
+}
+
+static void nooks_test_dev_addr_mod_length(struct kunit *test)
+{
+	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	static const u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0x12, 0x34, 0x99 };
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "dev_addr_mod",
+					   (unsigned long)dev, 30,
+					   (unsigned long)mac, ETH_ALEN, 0, 0), 0);
+	nooks_wt_expect_fault(test, "dev_addr_mod: a length past MAX_ADDR_LEN");
+}
+
+/* dma_alloc_attrs reads dev and writes the bus address through a2. */
+static void nooks_test_dma_alloc_device(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "dma_alloc_attrs",
+					   0x800000d0UL, PAGE_SIZE,
+					   (unsigned long)&nooks_wt_gate,
+					   GFP_KERNEL, 0, 0), 0);
+	nooks_wt_expect_fault(test, "dma_alloc_attrs: an unreadable device");
+}
+
+static void nooks_test_dma_alloc_handle(struct kunit *test)
+{
+	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	char *page = vmalloc(PAGE_SIZE);
+	dma_addr_t handle;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "dma_alloc_attrs",
+					   (unsigned long)dev, PAGE_SIZE,
+					   (unsigned long)&handle,
+					   GFP_KERNEL, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "dma_alloc_attrs",
+					   (unsigned long)dev, PAGE_SIZE,
+					   (unsigned long)page + PAGE_SIZE,
+					   GFP_KERNEL, 0, 0), 0);
+	nooks_wt_expect_fault(test, "dma_alloc_attrs: an unreadable dma_handle");
+	vfree(page);
+}
+
 /* kfree of memory the kernel owns. */
 static void nooks_test_free_kernel_pointer(struct kunit *test)
 {
@@ -442,6 +513,10 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_free_kernel_pointer),
 	KUNIT_CASE(nooks_test_hardening),
 	KUNIT_CASE(nooks_test_free_registered_netdev),
+	KUNIT_CASE(nooks_test_dev_addr_mod),
+	KUNIT_CASE(nooks_test_dev_addr_mod_length),
+	KUNIT_CASE(nooks_test_dma_alloc_device),
+	KUNIT_CASE(nooks_test_dma_alloc_handle),
 	KUNIT_CASE(nooks_test_err_ptr),
 	KUNIT_CASE(nooks_test_release_values),
 	KUNIT_CASE(nooks_test_irq),

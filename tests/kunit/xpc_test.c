@@ -352,6 +352,46 @@ NOOKS_TEST_STUB(nooks_test_exit_kfree, nooks_test_wrap_gates + 24, nooks_xpc_exi
 NOOKS_TEST_STUB(nooks_test_entry_xmit, nooks_test_wrap_gates + 48, nooks_xpc_entry);
 
 /*
+ * Driver code calling a kernel function through exit gate 0 of
+ * nooks_test_leaf_gates, whose wrapper the test sets (leaf or not): the
+ * function notes what it runs under, then reads *p.
+ */
+static struct {
+	struct nooks_xpc_frame *cur;	/* nooks_xpc_current() inside */
+	int preempt;			/* preempt_count() inside */
+} nooks_test_leaf_seen;
+
+static noinline int nooks_test_kern_leaf(int *p)
+{
+	nooks_test_leaf_seen.cur = nooks_xpc_current();
+	nooks_test_leaf_seen.preempt = preempt_count();
+	return READ_ONCE(*p);
+}
+
+static int nooks_test_drv_leaf(int *p)
+{
+	nooks_seen.driver_calls++;
+	return nooks_test_exit_leaf(p) + 1;
+}
+
+struct nooks_gate_desc nooks_test_leaf_gates[1] = {
+	{
+		.target = (unsigned long)nooks_test_kern_leaf,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_INT,
+	},
+};
+
+struct nooks_gate_desc nooks_test_desc_leaf = {
+	.target = (unsigned long)nooks_test_drv_leaf,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_leaf, nooks_test_leaf_gates, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_entry_leaf, nooks_test_desc_leaf, nooks_xpc_entry);
+
+/*
  * Driver code taking locks through typed wrappers (sync.spec): exit gates
  * of nooks_test_lock_gates, whose wrappers the test sets. Which locks it
  * takes and how it ends is nooks_test_lock_how.
@@ -896,6 +936,59 @@ static void nooks_test_typed_wrappers(struct kunit *test)
 }
 
 /*
+ * A leaf kernel call (NOOKS_WRAP_LEAF) runs as a part of its caller: the
+ * entry frame stays this CPU's and preemption stays off, and a fault in
+ * it is the domain's, unwound to that entry. The same call through a
+ * wrapper that is not a leaf leaves the CPU to the kernel.
+ */
+static void nooks_test_leaf_call(struct kunit *test)
+{
+	static const struct nooks_wrapper leaf = {
+		.name = "leaf", .flags = NOOKS_WRAP_LEAF,
+	};
+	static const struct nooks_wrapper plain = { .name = "plain" };
+	const struct nooks_wrapper *wrap[1] = { &leaf };
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+	int base = preempt_count();
+	int x = 41;
+	char *page;
+
+	d->gates = nooks_test_leaf_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_leaf_gates);
+	WRITE_ONCE(d->wrap, wrap);
+
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_leaf(&x), 42);
+	KUNIT_EXPECT_NOT_NULL(test, nooks_test_leaf_seen.cur);
+	KUNIT_EXPECT_GT(test, nooks_test_leaf_seen.preempt, base);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), 1ULL);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+
+	wrap[0] = &plain;
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_leaf(&x), 42);
+	KUNIT_EXPECT_NULL(test, nooks_test_leaf_seen.cur);
+	KUNIT_EXPECT_EQ(test, nooks_test_leaf_seen.preempt, base);
+	wrap[0] = &leaf;
+
+	/* the leaf reads a vmalloc guard page the driver handed it */
+	page = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_leaf((int *)(page + PAGE_SIZE)),
+			-EIO);
+	vfree(page);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_FAULTS), 1ULL);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(report, "page-fault nooks_test_kern_leaf", 31),
+			      "%s", report);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	WRITE_ONCE(d->wrap, NULL);
+}
+
+/*
  * A registered net_device's ndo_start_xmit, an entry stub of the domain,
  * gets its typed entry wrapper: the skb the kernel hands over is the
  * driver's (tracked) while it runs and after, unless it returns busy.
@@ -1137,6 +1230,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_unbound),
 	KUNIT_CASE(nooks_test_failure_values),
 	KUNIT_CASE(nooks_test_typed_wrappers),
+	KUNIT_CASE(nooks_test_leaf_call),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

@@ -42,5 +42,7 @@ unsigned long nooks_test_exit_spin_lock_irqsave(raw_spinlock_t *lock);
 struct sk_buff;
 struct net_device;
 int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);
+int nooks_test_entry_leaf(int *p);
+int nooks_test_exit_leaf(int *p);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -9,9 +9,12 @@
  * with preemption off (the entry took it), 11 with interrupts off; 12
  * reads through NULL holding rtnl_lock, 13 holding a spinlock with
  * bottom halves off and inside it one with interrupts off; 14 loops on a
- * kernel call that never sleeps. With fault=0 it loads and does nothing.
+ * kernel call that never sleeps; 15 has a kernel MMIO accessor (ioread32,
+ * a leaf) read a vmalloc guard page; 16 calls through a NULL function
+ * pointer. With fault=0 it loads and does nothing.
  */
 #include <linux/init.h>
+#include <linux/io.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
@@ -23,6 +26,7 @@ static int nooks_test_fault;
 module_param_named(fault, nooks_test_fault, int, 0444);
 
 static int *nooks_test_null;
+static void (*nooks_test_null_fn)(void);
 static int nooks_test_zero;
 static int nooks_test_static;
 static unsigned long nooks_test_depth = ULONG_MAX;
@@ -97,6 +101,16 @@ static int __init nooks_test_fault_init(void)
 		for (;;)
 			get_random_bytes(&x, sizeof(x));
 	}
+	case 16:
+		READ_ONCE(nooks_test_null_fn)();
+		return 0;
+	case 15:
+		page = vmalloc(PAGE_SIZE);
+		if (!page)
+			return -ENOMEM;
+		ioread32((void __iomem *)(page + PAGE_SIZE));
+		vfree(page);
+		return 0;
 	}
 	return 0;
 }

@@ -133,14 +133,14 @@ has()
 gen_real()
 {
 	gen real.c real.spec || return 1
-	grep -qx "wrapgen: 8 functions (3 with pre, 3 with post), 14 spec lines -> [0-9]* generated lines" \
+	grep -qx "wrapgen: 9 functions (3 with pre, 3 with post), 15 spec lines -> [0-9]* generated lines" \
 		real.c.stdout && [ ! -s real.c.err ] && [ ! -e real.c.tmp ]
 }
 
 table_sorted()
 {
 	sed -n 's/^\t{ .name = "\([^"]*\)".*/\1/p' real.c > table.got &&
-		[ "$(wc -l < table.got)" = 8 ] && LC_ALL=C sort -c table.got
+		[ "$(wc -l < table.got)" = 9 ] && LC_ALL=C sort -c table.got
 }
 
 includes_once()
@@ -180,6 +180,7 @@ free_irq         sleeps; release irq a0
 msleep           sleeps; plain
 _printk          plain
 __SCT__cond_resched  sleeps; plain
+ioread32         leaf
 EOF
 
 # Every kind of value, flag and fails=; a stack argument (a6), a bool
@@ -244,7 +245,7 @@ names_sorted()
 		2>&1 || return 1
 	sed -n 's/^NOOKS_WRAPPED(\(.*\))$/\1/p' names.h > names.got
 	printf '%s\n' __kmalloc kfree dma_alloc_attrs request_threaded_irq \
-		free_irq msleep _printk __SCT__cond_resched zzz_last AAA_first |
+		free_irq msleep _printk __SCT__cond_resched ioread32 zzz_last AAA_first |
 		LC_ALL=C sort > names.want
 	cmp -s names.got names.want
 }
@@ -295,6 +296,7 @@ else
 		'	int ret __maybe_unused = (__force int)f->rax;' \
 		'	if (ret == 0) {' \
 		'	{ .name = "__SCT__cond_resched", .flags = NOOKS_WRAP_SLEEPS },' \
+		'	{ .name = "ioread32", .flags = NOOKS_WRAP_LEAF },' \
 		'	{ .name = "request_threaded_irq", .pre = nooks_pre_request_threaded_irq, .post = nooks_post_request_threaded_irq, .flags = NOOKS_WRAP_SLEEPS },' \
 		'const unsigned int nooks_wrappers_count = ARRAY_SIZE(nooks_wrappers);'
 	t "the table is sorted by strcmp" table_sorted
@@ -565,7 +567,7 @@ fails()
 }
 
 fails names "unknown clause" \
-	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=)" \
+	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree frobnicate"
 fails names "unknown option" \
 	"e.spec:1: release: unknown option 'frob'" \
@@ -651,6 +653,15 @@ fails names "fails= without acquire" \
 fails names "plain with release" \
 	"e.spec:1: kfree: plain, yet it has acquire, release, hold, entry, check= or pre= clauses" \
 	"kfree plain; release memory a0"
+fails names "leaf with sleeps" \
+	"e.spec:1: ioread32: leaf, yet it has other clauses (a leaf is plain and never sleeps)" \
+	"ioread32 leaf; sleeps"
+fails names "leaf with a hold" \
+	"e.spec:1: ioread32: leaf, yet it has other clauses (a leaf is plain and never sleeps)" \
+	"ioread32 leaf; hold memory a0"
+fails names "leaf twice" \
+	"e.spec:1: ioread32: leaf given twice" \
+	"ioread32 leaf; leaf"
 fails names "pre= twice" \
 	"e.spec:1: __kmalloc: pre= given twice" \
 	"__kmalloc pre=f; pre=g; acquire memory ret release=kfree(ret)"
@@ -687,7 +698,7 @@ kfree \\
 	release memory a0 \\
 	frob"
 fails names "the line after a continued one" \
-	"e.spec:3: unknown clause 'bogus' (plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=)" \
+	"e.spec:3: unknown clause 'bogus' (plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree release memory a0 \\
 	null-ok
 __kmalloc bogus"

@@ -50,6 +50,7 @@ static const char *const clause_names[] = {
 	[CL_FAILS] = "fails=",
 	[CL_PRE] = "pre=",
 	[CL_CHECK] = "check=",
+	[CL_LEAF] = "leaf",
 };
 
 /* Where one logical line came from, for its errors. */
@@ -560,7 +561,7 @@ static int no_more(struct where *w, const char *what, char **tok, int n)
 static int unknown_clause(struct where *w, const char *tok)
 {
 	err(w, "unknown clause '%s' (%s)", tok,
-	    "plain, sleeps, acquire, release, hold, entry, fails=, check= or pre=");
+	    "plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=");
 	return -1;
 }
 
@@ -577,6 +578,10 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 	if (!strcmp(tok[0], "sleeps")) {
 		c->kind = CL_SLEEPS;
 		return no_more(w, "sleeps", tok + 1, n - 1);
+	}
+	if (!strcmp(tok[0], "leaf")) {
+		c->kind = CL_LEAF;
+		return no_more(w, "leaf", tok + 1, n - 1);
 	}
 	if (!strncmp(tok[0], "fails=", 6)) {
 		c->kind = CL_FAILS;
@@ -747,10 +752,21 @@ static void func_free(struct func *fn)
 	free(fn->name);
 }
 
+/* How many clauses of @n are of a kind other than @kind. */
+static int n_clauses_but(const int *n, int kind)
+{
+	int k, sum = 0;
+
+	for (k = 0; k <= CL_LEAF; k++)
+		if (k != kind)
+			sum += n[k];
+	return sum;
+}
+
 /* What a line states as a whole: clauses that contradict or repeat. */
 static int check_func(struct where *w, struct func *fn)
 {
-	int i, n[CL_CHECK + 1] = { 0 };
+	int i, n[CL_LEAF + 1] = { 0 };
 	bool fails = false;
 
 	for (i = 0; i < fn->n_clauses; i++) {
@@ -763,10 +779,11 @@ static int check_func(struct where *w, struct func *fn)
 			fails = true;
 	}
 	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
-	    n[CL_PRE] > 1 || n[CL_CHECK] > 1) {
+	    n[CL_PRE] > 1 || n[CL_CHECK] > 1 || n[CL_LEAF] > 1) {
 		err(w, "%s: %s given twice", fn->name,
 		    n[CL_PLAIN] > 1 ? "plain" :
 		    n[CL_SLEEPS] > 1 ? "sleeps" :
+		    n[CL_LEAF] > 1 ? "leaf" :
 		    n[CL_PRE] > 1 ? "pre=" :
 		    n[CL_CHECK] > 1 ? "check=" : "fails=");
 		return -1;
@@ -777,11 +794,17 @@ static int check_func(struct where *w, struct func *fn)
 		    "acquire, release, hold, entry, check= or pre=");
 		return -1;
 	}
+	if (n[CL_LEAF] && n_clauses_but(n, CL_LEAF)) {
+		err(w, "%s: leaf, yet it has other clauses (a leaf is plain and never sleeps)",
+		    fn->name);
+		return -1;
+	}
 	if ((n[CL_FAILS] || fails) && !n[CL_ACQUIRE]) {
 		err(w, "%s: fails= without an acquire clause", fn->name);
 		return -1;
 	}
 	fn->sleeps = n[CL_SLEEPS];
+	fn->leaf = n[CL_LEAF];
 	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY] ||
 		      n[CL_PRE] || n[CL_CHECK];
 	fn->has_post = n[CL_ACQUIRE];

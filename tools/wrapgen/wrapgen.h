@@ -58,6 +58,7 @@ enum clause_kind {
 	CL_FAILS,
 	CL_PRE,
 	CL_CHECK,
+	CL_LEAF,
 };
 
 enum fails_kind {
@@ -109,6 +110,7 @@ struct func {
 	struct clause *clauses;
 	int n_clauses;
 	bool sleeps;
+	bool leaf;		/* runs as part of its caller (NOOKS_WRAP_LEAF) */
 	enum fails_kind fails;	/* the fails= clause */
 	bool has_pre, has_post;	/* hold/release/entry; acquire */
 
