@@ -511,3 +511,58 @@ shadow_ping_lost() {
 	awk -F'seq=' '/seq=/ { split($2, a, " "); n++; if (a[1] + 0 > m) m = a[1] + 0 }
 		END { if (n) printf ", %d lost so far", m + 1 - n }' /tmp/ping-stream
 }
+
+# shadow_nic DRIVER [ring]: the shadow scenario of a PCI NIC on a QEMU
+# hub with a virtio-net peer (shadow-e1000.sh): every fault type,
+# shadow_rounds times, under a ping stream, a TCP stream every fourth
+# fault; after each, the same interface and configuration (with "ring",
+# its ethtool ring sizes too: one more entry in the shadow's log).
+shadow_nic() {
+	local drv=$1 ring=$2 ifc before i round ft tcp
+	local ROUNDS
+	ROUNDS=$(shadow_rounds)
+
+	check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
+	install_agent
+	start_sentinel
+	check "nooksctl load "$drv" (policy shadow by default)" nooksctl load "$drv"
+	check_protection "$drv"
+	check_eq "restart policy" shadow "$(sysfs_domain "$drv" restart)"
+	echo 1000 > /sys/kernel/nooks/domains/"$drv"/restart_limit
+
+	ifc=$(ls /sys/bus/pci/drivers/"$drv"/*/net | head -n 1)
+	check "$drv probed an interface ($ifc)" [ -n "$ifc" ]
+	shadow_peer virtio_net 10.0.3.2
+	shadow_configure "$ifc" 10.0.3.1 "$ring"
+	check_eq "shadow passive" passive "$(sysfs_domain "$drv" shadow)"
+	if [ "$ring" = ring ]; then
+		check_eq "shadow log: the device and its ring sizes" 2 \
+			"$(sysfs_domain "$drv" shadow_log)"
+	else
+		check_eq "shadow log: the device" 1 \
+			"$(sysfs_domain "$drv" shadow_log)"
+	fi
+	check "ping the peer through isolated $drv" ping -c 2 -W 3 10.0.3.2
+	before=$(shadow_state "$ifc")
+
+	shadow_ping_start 10.0.3.2
+	i=0
+	for round in $(seq "$ROUNDS"); do
+		for ft in $FAULTS; do
+			i=$((i + 1))
+			tcp=
+			[ $((i % 4)) = 1 ] && tcp=1
+			[ -n "$tcp" ] && shadow_tcp_start 10.0.3.2
+			shadow_fault "$drv" "${ft%%:*}" "${ft#*:}" 10.0.3.2
+			check_eq "fault $i (${ft%%:*}): the same interface and configuration" \
+				"$before" "$(shadow_state "$ifc")"
+			[ -n "$tcp" ] && shadow_tcp_check "fault $i (${ft%%:*})"
+		done
+	done
+	shadow_ping_check "$i faults"
+	check_eq "shadow passive again" passive "$(sysfs_domain "$drv" shadow)"
+	check_sentinel
+	check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
+	check "nooksctl unload $drv" nooksctl unload "$drv"
+	check "rmmod nooks" rmmod nooks
+}

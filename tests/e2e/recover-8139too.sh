@@ -1,35 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
-# Debian's 8139too.ko isolated, faulting on purpose. QEMU's rtl8139 is
-# an 8139C+, which 8139too's probe refuses natively too (load-8139too.sh),
-# so its only entries are init, exit and probe: binding the device to it
-# through sysfs runs the probe, where each injected fault fires. Every
-# fault type (the writes too, under nooks.protection=1) is contained while a sentinel process keeps
-# running, the release leaves nothing held, and the restarted driver
-# probes (and refuses) the device again exactly as before.
+# Debian's 8139too.ko isolated, faulting on purpose, on QEMU's rtl8139
+# presented as an 8139 (nooks_test_pcirev.ko; QEMU's model is an 8139C+,
+# which 8139too refuses: load-8139too.sh): every fault type (the writes
+# too, under nooks.protection=1) is contained while a sentinel process
+# keeps running, recovery releases everything the driver held, restarts
+# it, and the new instance passes traffic again.
 # testvm-modules: 8139too
+# testvm-ko: tests/modules/nooks_test_pcirev.ko
 # testvm-qemu: -netdev user,id=n0,restrict=on -device rtl8139,netdev=n0
-# testvm-timeout: 600
+# testvm-timeout: 900
 
-bdf=0000:00:02.0
-probe() {
-	echo $bdf > /sys/bus/pci/drivers/8139too/bind
-}
-refusals() {
-	dmesg | grep -c "8139too $bdf: This .* use 8139cp"
-}
-
+check "rtl8139 presented as an 8139" insmod /nooks/nooks_test_pcirev.ko
 check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
 check "nooksctl load 8139too" nooksctl load 8139too
 check_protection 8139too
 echo 100 > /sys/kernel/nooks/domains/8139too/restart_limit
-check_eq "its probe refuses the 8139C+" 1 "$(refusals)"
+ifc=$(nic_up 8139too)
+check "ping through isolated 8139too ($ifc)" ping -c 2 -W 3 10.0.2.2
 for ft in $FAULTS; do
-	n=$(refusals)
-	check_inject 8139too "${ft%%:*}" "${ft#*:}" probe
-	check "8139too ${ft%%:*}: the restarted driver probed the device again" \
-		[ "$(refusals)" -gt "$n" ]
+	check_inject 8139too "${ft%%:*}" "${ft#*:}" ping -c 1 -W 1 10.0.2.2
+	ifc=$(nic_up 8139too)
+	check "8139too ${ft%%:*}: the restarted driver passes traffic ($ifc)" \
+		ping -c 2 -W 3 10.0.2.2
 	echo "# 8139too ${ft%%:*}: working again $(($(uptime_ms) - INJECT_T0)) ms after inject"
 done
 check_sentinel
