@@ -5,6 +5,7 @@
 #   nooks_campaign.spec=T:S:N    the faults (nooksctl swifi)
 #   nooks_campaign.mode=native   load the mutant with insmod
 #   nooks_campaign.mode=isolated load it with nooksctl load --swifi
+#                                --transient (restarts load it as shipped)
 #   nooks_campaign.protect=1     isolated under page-table protection
 # The trial prints "campaign: KEY VALUE" lines on the TAP port; the host
 # classifies the run from them and from the console (a crash leaves no
@@ -25,7 +26,7 @@ esac
 
 # workload: the driver does its job; 0 if it did
 workload() {
-	local ifc tx0 tx1
+	local ifc tx0 tx1 i
 	case $DRV in
 	dummy)
 		[ -d /sys/class/net/dummy0 ] || return 1
@@ -51,11 +52,20 @@ workload() {
 		[ -n "$ifc" ] || return 1
 		ip link set "$ifc" up || return 1
 		ip addr add 10.0.2.15/24 dev "$ifc" 2>/dev/null
+		# e1000's link comes up about 2 s after it opens: pings
+		# sent before are lost (every e1000 trial "failed" so)
+		for i in $(seq 40); do
+			[ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ] &&
+				break
+			sleep 0.25
+		done
 		ping -c 5 -i 0.2 -W 2 10.0.2.2 > /dev/null 2>&1
 		;;
 	esac
 }
 
+# QEMU's rtl8139 is an 8139C+: presented as an 8139 for 8139too
+[ "$DRV" = 8139too ] && insmod /nooks/nooks_test_pcirev.ko
 for dep in $(modinfo -F depends "$DRV" 2>/dev/null | tr , ' '); do
 	modprobe "$dep"
 done
@@ -76,18 +86,25 @@ else
 	insmod /nooks/nooks.ko
 fi
 install_agent
-nooksctl load --swifi="$SPEC" "$DRV" -- $PARAMS > /tmp/sites 2>&1 &&
+# --transient: the faults are in this load only; a restart loads the
+# module as shipped (a fault that recurs on every load is not one a
+# restart can recover from)
+nooksctl load --swifi="$SPEC" --transient "$DRV" -- $PARAMS > /tmp/sites 2>&1 &&
 	say "load ok" || say "load failed"
 sed 's/^/# /' /tmp/sites
 workload && say "workload ok" || say "workload failed"
 sleep 1
 d=/sys/kernel/nooks/domains/$DRV
+# A fault in init fails the load, and its domain goes with it: nooks.ko's
+# "domain D: REPORT: contained" line is what is left of it.
+init_fault=$(dmesg | sed -n "s/.*domain $DRV: \(.*\): contained\r*$/\1/p" |
+	head -n 1)
 if [ -d "$d" ]; then
 	f=$(cat "$d"/faults)
 	if [ "$f" -gt 0 ]; then
-		# recovery restarts the mutant: wait, then run the workload
-		# again (a restarted driver that faults again is stopped
-		# after restart_limit restarts a minute)
+		say "fault_in live"
+		# recovery restarts the driver: wait, then run the workload
+		# again
 		for i in $(seq 150); do
 			s=$(cat "$d"/state)
 			[ "$s" = live ] || [ "$s" = stopped ] && break
@@ -98,6 +115,14 @@ if [ -d "$d" ]; then
 	fi
 	say "faults $(cat "$d"/faults) recoveries $(cat "$d"/recoveries) state $(cat "$d"/state)"
 	say "last_fault $(cat "$d"/last_fault | tr ' ' _)"
+elif [ -n "$init_fault" ]; then
+	say "fault_in init"
+	# the kernel went on: what the failed init held was released, so
+	# the module as shipped loads again and works
+	nooksctl load "$DRV" -- $PARAMS > /dev/null 2>&1 && workload &&
+		say "recovered ok" || say "recovered failed"
+	say "faults 1 recoveries 0 state none"
+	say "last_fault $(echo "$init_fault" | tr ' ' _)"
 else
 	say "faults 0 recoveries 0 state none"
 fi

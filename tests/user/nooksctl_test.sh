@@ -478,6 +478,11 @@ t "load with 1024 bytes of parameters is refused" \
 	load e1000 -- "$PARAMS1024"
 t "load --restart=never passes the checks$(skip_note)" \
 	not_loaded load e1000 --restart=never
+t "load --transient without --swifi is an error" \
+	expect_error "--transient is about the faults of --swifi" \
+	load e1000 --transient
+t "load --swifi --transient passes the checks$(skip_note)" \
+	not_loaded load e1000 --swifi=random:1:5 --transient
 t "load --restart=always with parameters passes$(skip_note)" \
 	not_loaded load e1000 --restart=always -- copybreak=0
 t "load with 1023 bytes of parameters passes$(skip_note)" \

@@ -423,7 +423,7 @@ static int refuse_unsupported(const struct nooks_rewrite_result *res,
 
 /* === load === */
 
-#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N]] [-- PARAMS]"
+#define LOAD_USAGE	"nooksctl load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N] [--transient]] [-- PARAMS]"
 
 static int domain_request(struct nl_ctx *nl, uint8_t cmd, const char *name,
 			  bool load)
@@ -549,6 +549,8 @@ struct load_opts {
 	const char *domain;
 	/* load --swifi: TYPE:SEED[:N], the faults to write into it first */
 	const char *swifi;
+	/* load --transient: restarts load the module as shipped */
+	bool transient;
 };
 
 /* What it did. */
@@ -728,8 +730,13 @@ static int load_rewritten(struct nl_ctx *nl, const struct load_opts *o,
 		goto out_exports;
 	if (check_vermagic(&ko))
 		goto out_ko;
+	/*
+	 * The domain keeps ko.path for restarts: the mutant's copy, or
+	 * with --transient the module as shipped.
+	 */
 	if (o->swifi && (swifi_ko(&ko, o->swifi, done->sites,
-				  &done->n_sites) || swifi_keep(&ko)))
+				  &done->n_sites) ||
+			 (!o->transient && swifi_keep(&ko))))
 		goto out_ko;
 
 	rc.btf = open_btf(&ko, false);
@@ -822,6 +829,7 @@ int do_load(int argc, char **argv)
 	};
 	struct load_done done = { 0 };
 	const char *restart = NULL, *swifi = NULL;
+	bool transient = false;
 	char *params = NULL;
 	struct nl_ctx nl;
 	int i, n = 0, r, ret = -1;
@@ -832,6 +840,10 @@ int do_load(int argc, char **argv)
 			while (i < argc)
 				argv[n++] = argv[i++];
 			break;
+		}
+		if (!strcmp(argv[i], "--transient")) {
+			transient = true;
+			continue;
 		}
 		r = opt_value(argc, argv, &i, "--restart", &restart,
 			      LOAD_USAGE);
@@ -856,6 +868,10 @@ int do_load(int argc, char **argv)
 	}
 	if (restart && parse_restart(restart, &o.restart))
 		return -1;
+	if (transient && !swifi) {
+		p_err("--transient is about the faults of --swifi: give --swifi=TYPE:SEED[:N] too");
+		return -1;
+	}
 	params = join_params(argc, argv);
 	if (!params) {
 		p_err("out of memory");
@@ -868,14 +884,19 @@ int do_load(int argc, char **argv)
 	}
 	o.params = params;
 	o.swifi = swifi;
+	o.transient = transient;
 
 	if (nl_open(&nl))
 		goto out_free;
 	ret = load_rewritten(&nl, &o, &done);
 	nl_close(&nl);
 	if (!ret && !json_output && done.n_sites) {
-		printf("swifi: %u faults written into %s\n", done.n_sites,
-		       done.path);
+		if (transient)
+			printf("swifi: %u faults loaded; restarts load %s\n",
+			       done.n_sites, done.path);
+		else
+			printf("swifi: %u faults written into %s\n",
+			       done.n_sites, done.path);
 		swifi_print(done.sites, done.n_sites);
 	}
 	if (!ret && json_output) {
@@ -889,6 +910,8 @@ int do_load(int argc, char **argv)
 				   o.restart == NOOKS_RESTART_ALWAYS ? "always" :
 								       "shadow");
 		jsonw_bool_field(json_wtr, "loaded", true);
+		if (swifi)
+			jsonw_bool_field(json_wtr, "transient", transient);
 		if (done.n_sites)
 			swifi_print(done.sites, done.n_sites);
 		jsonw_end_object(json_wtr);
@@ -906,7 +929,7 @@ int do_load_help(int argc, char **argv)
 		return -1;
 
 	printf("Usage: %s [OPTIONS] load MODULE|PATH [--restart=POLICY]\n"
-	       "                 [--swifi=TYPE:SEED[:N]] [-- PARAMS]\n"
+	       "                 [--swifi=TYPE:SEED[:N] [--transient]] [-- PARAMS]\n"
 	       "\n"
 	       "Load a driver module, rewritten, into a new domain named after it;\n"
 	       "the modules it depends on load first, natively. MODULE is looked up\n"
@@ -931,6 +954,9 @@ int do_load_help(int argc, char **argv)
 	       "first, chosen by SEED (see 'nooksctl help swifi'); the mutant is kept\n"
 	       "as $TMPDIR/nooks-swifi-NAME.ko (else /tmp), which restarts load\n"
 	       "again, and each fault is printed (with -j, under the key swifi).\n"
+	       "--transient makes the faults transient, like a bit flip or a lost\n"
+	       "race: they are in the image loaded now, and restarts load the module\n"
+	       "as shipped.\n"
 	       "\n"
 	       "load needs root (CAP_NET_ADMIN and CAP_SYS_MODULE) and the nooks\n"
 	       "module; with -j it prints what it loaded.\n",

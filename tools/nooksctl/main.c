@@ -288,7 +288,7 @@ static int do_help(int argc, char **argv)
 	       "       %s [OPTIONS] OBJECT COMMAND [ARGS]\n"
 	       "\n"
 	       "Commands:\n"
-	       "  load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N]] [-- PARAMS]\n"
+	       "  load MODULE|PATH [--restart=shadow|always|never] [--swifi=TYPE:SEED[:N] [--transient]] [-- PARAMS]\n"
 	       "                    load a driver module, rewritten, into a new domain\n"
 	       "                    named after it (its dependencies load natively);\n"
 	       "                    --restart says what recovery does after a fault\n"
@@ -343,6 +343,7 @@ static const char *const command_options[] = {
 	"--restart",
 	"--count",
 	"--swifi",
+	"--transient",
 	"--output",
 	"-o",
 	NULL
