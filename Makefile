@@ -92,12 +92,12 @@ check:
 	@tests/check.sh
 
 # Measurements in a guest (crossings per operation, load times); OUT=DIR.
-bench: deps all
+bench: deps all test-modules
 	@tools/testvm/bench.sh $(OUT)
 
 # The SWIFI campaign: DRIVERS="..." TRIALS=N SEED=S OUT=DIR [FAULTS=5]
 # [JOBS=N] [PROTECT=1].
-campaign: deps all
+campaign: deps all test-modules
 	@DRIVERS="$(DRIVERS)" TRIALS="$(TRIALS)" SEED="$(SEED)" OUT="$(OUT)" \
 		FAULTS="$(FAULTS)" JOBS="$(JOBS)" PROTECT="$(PROTECT)" \
 		tools/testvm/campaign.sh
