@@ -53,6 +53,15 @@ nooks_dkms_src	= /usr/src/nooks-$(nooks_version)
 nooks_dkms_files = Kbuild Makefile install.mk dkms.conf
 nooks_dkms_dirs	= core domains objtrack recovery arch wrappers include tests/kunit
 
+# The module's sources, what DKMS builds, into $(1).
+define nooks_dkms_copy
+$(INSTALL) -d -m 755 "$(1)"
+cd "$(PWD)" && $(INSTALL) -m 644 $(nooks_dkms_files) "$(1)/"
+cd "$(PWD)" && find $(nooks_dkms_dirs) -type f \
+	\( -name '*.c' -o -name '*.h' -o -name '*.S' -o -name '*.inc' \) \
+	-exec $(INSTALL) -D -m 644 {} "$(1)/{}" \;
+endef
+
 # nooksctl, its man page and its completion (install-tools, dkms-install).
 # Take the module's DKMS registration and sources out, if there are any.
 define nooks_dkms_remove
@@ -79,7 +88,7 @@ $(INSTALL) -m 644 "$(nooksctl_dir)/bash-completion/nooksctl" \
 	"$(DESTDIR)$(BASHCOMPDIR)/nooksctl"
 endef
 
-.PHONY: install uninstall dkms-install dkms-uninstall \
+.PHONY: install uninstall dkms-install dkms-uninstall dkms-src \
 	install-module install-tools uninstall-module uninstall-tools \
 	install-kver
 
@@ -128,16 +137,21 @@ dkms-install: install-kver nooksctl wrappers
 		exit 1; \
 	fi
 	$(nooks_dkms_remove)
-	$(INSTALL) -d -m 755 "$(nooks_dkms_src)"
-	cd "$(PWD)" && $(INSTALL) -m 644 $(nooks_dkms_files) "$(nooks_dkms_src)/"
-	cd "$(PWD)" && find $(nooks_dkms_dirs) -type f \
-		\( -name '*.c' -o -name '*.h' -o -name '*.S' \) \
-		-exec $(INSTALL) -D -m 644 {} "$(nooks_dkms_src)/{}" \;
+	$(call nooks_dkms_copy,$(nooks_dkms_src))
 	rm -f "$(nooks_moddir)/nooks.ko"
 	$(DKMS) add -m nooks -v $(nooks_version)
 	$(DKMS) build -m nooks -v $(nooks_version) -k $(KVER)
 	$(DKMS) install -m nooks -v $(nooks_version) -k $(KVER)
 	$(nooks_install_tools)
+
+# The sources DKMS builds from, copied to DKMS_SRC (tests/user/docs_test.sh
+# builds them with dkms in a tree of its own).
+dkms-src: wrappers
+	@if [ -z "$(DKMS_SRC)" ]; then \
+		echo "nooks: dkms-src copies the sources DKMS needs to DKMS_SRC=DIR" >&2; \
+		exit 1; \
+	fi
+	$(call nooks_dkms_copy,$(DKMS_SRC))
 
 dkms-uninstall: uninstall-tools
 	$(nooks_dkms_remove)

@@ -37,10 +37,14 @@
 #  (d) in Documentation/ABI/testing/sysfs-kernel-nooks: a "What:" entry
 #      per file and a row of the objects/ table per type, and no entry
 #      for a file or type the source lacks;
+#  (e) Documentation/*.rst render without docutils warnings, and the
+#      newcomer's map (Documentation/overview.rst) names every design
+#      note, the test, campaign and ABI documents and the spec language;
 # that dkms.conf's PACKAGE_VERSION is core/main.c's MODULE_VERSION; and
 # that "make install DESTDIR=..." installs nooks.ko, nooksctl, the man
 # page and the completion (no depmod; bash-completion finds it) and
-# "make uninstall" removes them.
+# "make uninstall" removes them; and that DKMS builds nooks.ko from the
+# sources "make dkms-install" gives it.
 #
 # Usage (from anywhere): tests/user/docs_test.sh
 # nooksctl is built with "make -C tools/nooksctl" (nothing to do when it
@@ -789,6 +793,63 @@ else
 	t "make install refuses a nooks.ko built for another kernel" \
 		install_refused "$TMP/destdir-other" 0.0.0-other
 fi
+
+# dkms_builds KVER: the sources make dkms-src copies (those dkms-install
+# gives DKMS) build into nooks.ko for KVER with DKMS, in a tree of its
+# own (--dkmstree, --sourcetree): nothing under /var/lib/dkms or
+# /usr/src but the signing key DKMS makes on its first build as root.
+dkms_builds()
+{
+	local kv=$1 src=$TMP/dkms-src tree=$TMP/dkms-tree ko
+
+	mkdir -p "$src" "$tree"
+	mk_install dkms-src DKMS_SRC="$src/nooks-$pkgver" || return 1
+	(cd "$TMP" &&
+	 dkms add -m nooks -v "$pkgver" --dkmstree "$tree" --sourcetree "$src" &&
+	 dkms build -m nooks -v "$pkgver" -k "$kv" --dkmstree "$tree" \
+		--sourcetree "$src") > "$TMP/dkms.log" 2>&1 ||
+		{ cat "$TMP/dkms.log" "$tree"/nooks/*/build/make.log 2>/dev/null |
+		  tail -n 20; return 1; }
+	ko=$tree/nooks/$pkgver/$kv/x86_64/module/nooks.ko
+	[ -f "$ko" ] || { echo "no $ko"; return 1; }
+	tr '\0' '\n' < "$ko" | grep -a "^vermagic=$kv " > /dev/null ||
+		{ echo "$ko is not built for $kv"; return 1; }
+}
+
+if [ -z "$kver" ]; then
+	skip "dkms builds nooks.ko from what dkms-install copies" "nooks.ko not built (make)"
+elif ! command -v dkms >/dev/null; then
+	skip "dkms builds nooks.ko from what dkms-install copies" "no dkms (apt-get install dkms)"
+else
+	t "dkms builds nooks.ko for $kver from what dkms-install copies" \
+		dkms_builds "$kver"
+fi
+
+# === (e) Documentation/ ===
+# rst_renders FILE: docutils reads FILE without a warning.
+rst_renders()
+{
+	python3 -c 'import sys
+from docutils.core import publish_doctree
+publish_doctree(open(sys.argv[1]).read(), source_path=sys.argv[1],
+		settings_overrides={"halt_level": 2, "report_level": 2})' "$1"
+}
+
+if python3 -c 'import docutils' 2>/dev/null; then
+	for f in Documentation/*.rst Documentation/design/*.rst; do
+		t "docs: $f renders without warnings (docutils)" rst_renders "$f"
+	done
+else
+	skip "docs: Documentation/*.rst render" "no docutils (apt-get install python3-docutils)"
+fi
+for f in Documentation/design/*.rst Documentation/testing.rst \
+	 Documentation/campaign.rst wrappers/specs/README \
+	 Documentation/ABI/testing/sysfs-kernel-nooks; do
+	t "docs: the overview points to ${f#Documentation/}" \
+		grep -qF "${f##*/}" Documentation/overview.rst
+done
+t "docs: README points to the overview" \
+	grep -qF Documentation/overview.rst README.md
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -16,6 +16,9 @@ pkgs=(
 	libmnl-dev libkmod-dev libbpf-dev libelf-dev libcapstone-dev	# nooksctl
 	elfutils			# eu-elflint in the rewriter's tests
 	groff-base bash-completion	# the man page and completion tests
+	python3-docutils		# Documentation/*.rst render
+	dkms				# make dkms-install's sources build
+	fio				# make bench: null_blk I/O in a guest
 	ethtool				# shadow-net: ring and coalescing settings
 )
 
