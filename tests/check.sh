@@ -18,9 +18,11 @@ results=$logs/results.tap
 : > "$results"
 start=$(date +%s)
 
-# emit TAP lines from a command's stdout into the results, live
+# emit TAP lines from a command's stdout into the results, live, and
+# the "# " diagnostics after a failing one (a CI log must name a cause)
 tap() {
-	grep -E '^(not )?ok ' | tee -a "$results"
+	awk '/^(not )?ok / { bad = /^not ok/; print; fflush(); next }
+	     bad && /^# / { print; fflush() }' | tee -a "$results"
 }
 
 # step NAME COMMAND...: one test that passes when COMMAND exits 0

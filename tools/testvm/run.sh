@@ -32,7 +32,9 @@
 #
 # The guest writes TAP to its second serial port. The host adds one test
 # of its own: "console clean", failing on any Oops, BUG, WARNING, panic,
-# lockdep or RCU report the scenario did not allow. A run that ends before
+# lockdep, RCU stall, lockup, hung task, spurious interrupt ("nobody
+# cared") or allocation failure report the scenario did not allow, and
+# printing as "# " lines what led to the first one. A run that ends before
 # the scenario finished (timeout, panic, triple fault) is a failure too.
 set -euo pipefail
 
@@ -208,7 +210,8 @@ if ! grep -q '^# tap_done' "$logdir/verdict.log" 2>/dev/null; then
 	echo "not ok - $name: scenario finished (qemu exit $status, timeout ${timeout_s}s; see $logdir/console.log)"
 fi
 
-bad='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|RCU stall|rcu_sched self-detected|possible circular locking|inconsistent lock state|UBSAN:|KASAN:|kernel BUG at|Unable to handle|unreferenced object'
+# (each report that dumps a stack is named before its "Call Trace:")
+bad='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|RCU stall|rcu: INFO:|detected stall|nobody cared|blocked for more than|soft lockup|hard LOCKUP|page allocation failure|unchecked MSR access|possible circular locking|inconsistent lock state|UBSAN:|KASAN:|kernel BUG at|Unable to handle|unreferenced object'
 if [ -n "$allow" ]; then
 	found=$(tr -d '\r' < "$logdir/console.log" | grep -E "$bad" |
 		grep -Ev "$allow" || true)
@@ -219,4 +222,8 @@ if [ -z "$found" ]; then
 	echo "ok - $name: console clean"
 else
 	echo "not ok - $name: console clean: $(echo "$found" | head -n 1)"
+	# What led to the first bad line, so a CI log alone names the cause.
+	first=$(echo "$found" | head -n 1)
+	tr -d '\r' < "$logdir/console.log" | grep -F -B 6 -A 12 -m 1 -- "$first" |
+		sed 's/^/# /'
 fi
