@@ -23,10 +23,11 @@
  *  3. end with an I/O error every block request the driver had taken
  *     and will never complete (or deleting its disk would wait for them
  *     forever; the block shadow requeued those of the disks it keeps),
- *     unmask the lines (a line may be shared), release every tracked
- *     object newest first with the function that releases it, counting
- *     per type; locks the unwound threads took are released already
- *     (wrappers/locks.c), those left are forgotten;
+ *     have its PCI devices stop asserting INTx and unmask the lines (a
+ *     line may be shared), release every tracked object newest first
+ *     with the function that releases it, counting per type; locks
+ *     the unwound threads took are released already (wrappers/locks.c),
+ *     those left are forgotten;
  *  4. decide whether to restart: policy always or shadow, and fewer
  *     than restart_limit restarts in the last minute; if so the shadow
  *     drivers take the devices they keep out of what step 3 releases
@@ -293,6 +294,47 @@ static void nooks_recovery_stop_dma_one(struct nooks_object *obj, void *arg)
 	pci_clear_master((struct pci_dev *)obj->key.addr);
 }
 
+#define NOOKS_RECOVERY_MAX_PCI	8
+
+struct nooks_recovery_pcis {
+	struct pci_dev *dev[NOOKS_RECOVERY_MAX_PCI];
+	unsigned int n;
+};
+
+/*
+ * A level-triggered device the failed driver left asserting its line (a
+ * NIC with received packets pending) interrupts without end from the
+ * moment its line is unmasked until the release frees the handler,
+ * which meanwhile returns IRQ_NONE; on a shared line, or when the
+ * storm starves the release on its CPU, the kernel's spurious-interrupt
+ * detector disables the line ("irq N: nobody cared"). So its PCI
+ * devices stop asserting INTx first. The restarted driver's
+ * pci_enable_device() clears the bit again (do_pci_enable_device());
+ * nooks_recovery_intx_restore() clears it on a device left enabled.
+ */
+static void nooks_recovery_intx_off_one(struct nooks_object *obj, void *arg)
+{
+	struct pci_dev *pdev = (struct pci_dev *)obj->key.addr;
+	struct nooks_recovery_pcis *pcis = arg;
+
+	if (pdev->msi_enabled || pdev->msix_enabled || !pdev->irq ||
+	    pcis->n == NOOKS_RECOVERY_MAX_PCI)
+		return;
+	pci_intx(pdev, 0);
+	pcis->dev[pcis->n++] = pci_dev_get(pdev);
+}
+
+static void nooks_recovery_intx_restore(struct nooks_recovery_pcis *pcis)
+{
+	unsigned int i;
+
+	for (i = 0; i < pcis->n; i++) {
+		if (pci_is_enabled(pcis->dev[i]))
+			pci_intx(pcis->dev[i], 1);
+		pci_dev_put(pcis->dev[i]);
+	}
+}
+
 /*
  * A device that was bus master still holds the addresses of the
  * driver's descriptor rings: the restarted driver sets it master again
@@ -352,8 +394,9 @@ void nooks_recovery_unquarantine(struct nooks_domain *d)
  * the next process to get those pages); and as the restarted driver may
  * let it write again before resetting it, those coherent buffers are
  * kept until the domain goes. Then the block requests it took
- * and will never complete end with an I/O error, and its interrupt lines
- * are unmasked (a line may be shared); then every object, newest first. The locks
+ * and will never complete end with an I/O error, its PCI devices stop
+ * asserting INTx and its interrupt lines are unmasked (a line may be
+ * shared); then every object, newest first. The locks
  * the faulting code took, its unwinding thread released
  * (wrappers/locks.c); those left, the driver returned with, are only
  * forgotten: releasing them from here, for a thread that is gone, would
@@ -368,6 +411,7 @@ void nooks_recovery_unquarantine(struct nooks_domain *d)
  */
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 {
+	struct nooks_recovery_pcis pcis = { .n = 0 };
 	unsigned int locks, n;
 
 	mutex_lock(&d->release_mutex);
@@ -375,11 +419,14 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 				  nooks_recovery_stop_dma_one, NULL);
 	nooks_recovery_quarantine(d);
 	nooks_recovery_fail_requests(d);
+	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_ENABLED,
+				  nooks_recovery_intx_off_one, &pcis);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_IRQ,
 				  nooks_recovery_unmask_one, NULL);
 
 	locks = nooks_objtrack_forget_type(&d->objects, NOOKS_OBJ_LOCK);
 	n = nooks_objtrack_release_counted(&d->objects, released);
+	nooks_recovery_intx_restore(&pcis);
 	if (n || locks)
 		pr_info("domain %s: released %u objects its failed driver held%s\n",
 			d->name, n, locks ? " (locks it returned with forgotten)" : "");
