@@ -178,6 +178,15 @@ MODULE_PARM_DESC(wrappers,
 		 "attach typed wrappers to the modules bound from now on (default on)");
 
 /*
+ * Modules bound from now defer the calls their specs let wait
+ * (domains/defer.h); off, every call crosses (to measure the difference).
+ */
+static bool nooks_bind_defer_on = true;
+module_param_named(defer, nooks_bind_defer_on, bool, 0644);
+MODULE_PARM_DESC(defer,
+		 "defer the calls specs say may wait, in modules bound from now on (default on)");
+
+/*
  * Each exit gate of a function a spec describes gets its typed wrapper.
  * nooksctl marked those imports typed from the same specs; a mismatch
  * means nooksctl and nooks.ko were built from different trees.
@@ -213,6 +222,9 @@ nooks_bind_wrappers(struct module *mod, struct nooks_manifest *m,
 		wrap[i] = nooks_wrapper_find(name);
 		if (!wrap[i])
 			(*generic)++;
+		else if ((wrap[i]->flags & NOOKS_WRAP_DEFER) &&
+			 !gates[i].stack_slots && nooks_bind_defer_on)
+			gates[i].kind |= NOOKS_GATE_DEFER;
 		imp = nooks_bind_find_import(m, name);
 		if (!wrap[i] && imp && imp->how == NOOKS_IMPORT_TYPED) {
 			pr_err("%s: nooksctl wrapped %s as typed, but this nooks.ko has no wrapper for it: use the nooksctl built with it\n",

@@ -17,6 +17,7 @@
 #include "../arch/x86/idt.h"
 #include "../arch/x86/protect.h"
 #include "../core/domain.h"
+#include "defer.h"
 #include "inject.h"
 #include "xpc.h"
 #include "../wrappers/wrap.h"
@@ -45,6 +46,8 @@ static_assert(sizeof(struct nooks_xpc_frame) == NOOKS_XPC_FRAME_SIZE);
 /* The return address leaves %rsp at 8 mod 16; the pushes add 48. */
 static_assert((8 + 48 + NOOKS_XPC_FRAME_SIZE) % 16 == 8);
 static_assert(offsetof(struct nooks_gate_desc, target) == NOOKS_DESC_TARGET);
+static_assert(offsetof(struct nooks_gate_desc, kind) == NOOKS_DESC_KIND);
+static_assert(NOOKS_GATE_DEFER == 1U << NOOKS_DESC_DEFER_BIT);
 static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 	      NOOKS_DESC_STACK_SLOTS);
 
@@ -215,6 +218,8 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 	const struct nooks_wrapper *w;
 
 	nooks_xpc_pop(f->prev);
+	/* what its driver code deferred is made now (domains/defer.h) */
+	nooks_defer_flush(f);
 	/* before the frame goes: a lock it returns with stays held */
 	if (unlikely(READ_ONCE(f->locks)))
 		nooks_objtrack_orphan(&f->domain->objects, &f->locks);
@@ -375,6 +380,12 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 		}
 		f->deadline = nooks_xpc_switches();
 		nooks_xpc_pop(cur->prev);
+		/* the calls it deferred come first, in order */
+		if (nooks_defer_flush(cur) &&
+		    unlikely(nooks_xpc_failed(cur->domain))) {
+			preempt_enable();
+			return nooks_xpc_reenter(f);
+		}
 		preempt_enable();
 	}
 	if (!w || !w->pre || likely(!w->pre(f)))

@@ -46,7 +46,10 @@
 
 /* Offsets in struct nooks_gate_desc (include/uapi/nooks_module.h). */
 #define NOOKS_DESC_TARGET	0
+#define NOOKS_DESC_KIND		8
 #define NOOKS_DESC_STACK_SLOTS	16
+/* NOOKS_GATE_DEFER in the descriptor's kind (domains/defer.h) */
+#define NOOKS_DESC_DEFER_BIT	31
 
 /* Callee-saved registers the gates push below the saved %rbp. */
 #define NOOKS_XPC_PUSHED	40

@@ -27,6 +27,13 @@
  * on a bad argument.
  */
 #define NOOKS_WRAP_LEAF		BIT(1)
+/*
+ * defer: a call may wait until the driver code's crossing ends
+ * (domains/defer.h): the function returns nothing, takes at most three
+ * arguments and the driver learns nothing from it (it ends, frees or
+ * schedules), never sleeps, and its pre hook only checks and forgets.
+ */
+#define NOOKS_WRAP_DEFER	BIT(2)
 
 /*
  * Exit gates (the driver calls the kernel function @name) run pre with

@@ -175,6 +175,9 @@ SYM_FUNC_END(nooks_xpc_entry)
 
 /* An isolated driver calls a kernel function. */
 SYM_FUNC_START(nooks_xpc_exit)
+	testl	$(1 << NOOKS_DESC_DEFER_BIT), NOOKS_DESC_KIND(%r11)
+	jnz	.Lexit_defer
+.Lexit_cross:
 	PROLOGUE
 	/* the arguments are in the frame: any register will do */
 	NOOKS_TO_KERNEL_CR3 %rax, %rcx
@@ -215,6 +218,43 @@ SYM_FUNC_START(nooks_xpc_exit)
 	 */
 SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
 	ud2
+
+.Lexit_defer:
+	/*
+	 * A call the spec lets wait (domains/defer.h): queued from here,
+	 * still on the domain's table and stack, with no crossing, when
+	 * nooks_defer_try(manifest, desc, return address, a0, a1, a2) may;
+	 * else it crosses as any call. The function returns nothing.
+	 */
+	pushq	%rbp
+	movq	%rsp, %rbp
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	movq	%rdx, %r9
+	movq	%rsi, %r8
+	movq	%rdi, %rcx
+	movq	8(%rbp), %rdx
+	movq	%r11, %rsi
+	movq	%r10, %rdi
+	call	nooks_defer_try
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rbp
+	testb	%al, %al
+	jz	.Lexit_cross
+	RET
 SYM_FUNC_END(nooks_xpc_exit)
 
 /*

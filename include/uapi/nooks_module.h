@@ -72,6 +72,13 @@ enum nooks_gate_kind {
 	NOOKS_GATE_EXIT,	/* driver calls kernel */
 };
 
+/*
+ * Set in an exit gate's kind by nooks.ko when it binds the module, never
+ * in the file: calls through the gate may be deferred to the end of the
+ * driver code's crossing (domains/defer.h).
+ */
+#define NOOKS_GATE_DEFER	(1U << 31)
+
 /* What a gate returns to its caller when the domain has failed. */
 enum nooks_ret_class {
 	NOOKS_RET_VOID,

@@ -19,6 +19,7 @@
 #include <linux/vmalloc.h>
 
 #include "../../core/domain.h"
+#include "../../domains/defer.h"
 #include "../../domains/xpc.h"
 #include "../../wrappers/entry.h"
 #include "../../wrappers/wrap.h"
@@ -390,6 +391,80 @@ struct nooks_gate_desc nooks_test_desc_leaf = {
 
 NOOKS_TEST_STUB(nooks_test_exit_leaf, nooks_test_leaf_gates, nooks_xpc_exit);
 NOOKS_TEST_STUB(nooks_test_entry_leaf, nooks_test_desc_leaf, nooks_xpc_entry);
+
+/*
+ * Deferred calls (domains/defer.h): driver code calls a deferrable
+ * kernel function (exit gate 0 of nooks_test_defer_gates) @before times,
+ * one that crosses (gate 1), then the first @after times more. The kernel
+ * functions note the order they were made in and what they saw.
+ */
+#define NOOKS_TEST_DEFER_CALLS	32
+
+static struct {
+	unsigned int n;			/* deferrable calls made */
+	long args[NOOKS_TEST_DEFER_CALLS][3];
+	bool in_driver[NOOKS_TEST_DEFER_CALLS];	/* a frame of ours current */
+	unsigned int made_at_cross;	/* n when gate 1's function ran */
+	unsigned int made_before_cross;	/* n seen by driver code before */
+	unsigned int made_at_return;	/* n seen by driver code at its end */
+	unsigned int pre_calls;		/* the typed wrapper's pre hook */
+	long fail_arg;			/* its check fails on this a0 */
+} nooks_test_defer_seen;
+
+static noinline void nooks_test_kern_note(long a, long b, long c)
+{
+	unsigned int n = nooks_test_defer_seen.n;
+
+	if (n < NOOKS_TEST_DEFER_CALLS) {
+		nooks_test_defer_seen.args[n][0] = a;
+		nooks_test_defer_seen.args[n][1] = b;
+		nooks_test_defer_seen.args[n][2] = c;
+		nooks_test_defer_seen.in_driver[n] = nooks_xpc_current();
+	}
+	nooks_test_defer_seen.n = n + 1;
+}
+
+static noinline void nooks_test_kern_cross(void)
+{
+	nooks_test_defer_seen.made_at_cross = nooks_test_defer_seen.n;
+}
+
+static int nooks_test_drv_defer(int before, int after)
+{
+	long i;
+
+	for (i = 0; i < before; i++)
+		nooks_test_exit_note(i, 100 + i, 200 + i);
+	nooks_test_defer_seen.made_before_cross = READ_ONCE(nooks_test_defer_seen.n);
+	nooks_test_exit_cross();
+	for (i = before; i < before + after; i++)
+		nooks_test_exit_note(i, 100 + i, 200 + i);
+	nooks_test_defer_seen.made_at_return = READ_ONCE(nooks_test_defer_seen.n);
+	return 7;
+}
+
+struct nooks_gate_desc nooks_test_defer_gates[2] = {
+	{
+		.target = (unsigned long)nooks_test_kern_note,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_DEFER,
+		.ret_class = NOOKS_RET_VOID,
+	},
+	{
+		.target = (unsigned long)nooks_test_kern_cross,
+		.kind = NOOKS_GATE_EXIT,
+		.ret_class = NOOKS_RET_VOID,
+	},
+};
+
+struct nooks_gate_desc nooks_test_desc_defer = {
+	.target = (unsigned long)nooks_test_drv_defer,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_note, nooks_test_defer_gates, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_cross, nooks_test_defer_gates + 24, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_entry_defer, nooks_test_desc_defer, nooks_xpc_entry);
 
 /*
  * Driver code taking locks through typed wrappers (sync.spec): exit gates
@@ -1196,6 +1271,123 @@ static void nooks_test_hang_across_calls(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 }
 
+/* The typed wrapper of the deferrable function: its check, when made. */
+static int nooks_test_defer_pre(struct nooks_xpc_frame *f)
+{
+	nooks_test_defer_seen.pre_calls++;
+	if ((long)f->rdi != nooks_test_defer_seen.fail_arg)
+		return 0;
+	nooks_domain_fail(f->domain, "bad-param test");
+	return -EFAULT;
+}
+
+struct nooks_test_defer_case {
+	int before, after;
+	/* expected */
+	unsigned int before_cross;	/* made when driver code crosses */
+	unsigned int at_return;		/* made when it returns */
+	u64 calls_out, deferred;
+};
+
+static const struct nooks_test_defer_case nooks_test_defer_cases[] = {
+	/* all wait: for the crossing, then for the return */
+	{ 3, 2, 0, 3, 1, 5 },
+	/* the queue holds NOOKS_DEFER_MAX: the next call crosses */
+	{ NOOKS_DEFER_MAX + 1, 0, NOOKS_DEFER_MAX + 1, NOOKS_DEFER_MAX + 1,
+	  2, NOOKS_DEFER_MAX },
+	{ 2 * NOOKS_DEFER_MAX + 3, 1, 2 * NOOKS_DEFER_MAX + 2,
+	  2 * NOOKS_DEFER_MAX + 3, 3, 2 * NOOKS_DEFER_MAX + 2 },
+	{ 0, 0, 0, 0, 1, 0 },
+};
+
+static void nooks_test_defer_desc(const struct nooks_test_defer_case *c,
+				  char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%d deferred, a crossing, %d",
+		 c->before, c->after);
+}
+
+KUNIT_ARRAY_PARAM(nooks_test_defer, nooks_test_defer_cases,
+		  nooks_test_defer_desc);
+
+static void nooks_test_defer_calls(struct kunit *test)
+{
+	const struct nooks_test_defer_case *c = test->param_value;
+	static const struct nooks_wrapper w = {
+		.name = "note", .pre = nooks_test_defer_pre,
+		.flags = NOOKS_WRAP_DEFER,
+	};
+	const struct nooks_wrapper *wrap[2] = { &w, NULL };
+	struct nooks_domain *d = test->priv;
+	int base = preempt_count();
+	unsigned int i, total = c->before + c->after;
+
+	memset(&nooks_test_defer_seen, 0, sizeof(nooks_test_defer_seen));
+	nooks_test_defer_seen.fail_arg = -1;
+	d->gates = nooks_test_defer_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_defer_gates);
+	WRITE_ONCE(d->wrap, wrap);
+
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_defer(c->before, c->after), 7);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.made_before_cross,
+			c->before_cross);
+	/* the crossing made what was queued first */
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.made_at_cross,
+			(unsigned int)c->before);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.made_at_return,
+			c->at_return);
+	/* and the return the rest, each once, in order, by the kernel */
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.n, total);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.pre_calls, total);
+	for (i = 0; i < total && i < NOOKS_TEST_DEFER_CALLS; i++) {
+		KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.args[i][0], (long)i);
+		KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.args[i][1], 100L + i);
+		KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.args[i][2], 200L + i);
+		KUNIT_EXPECT_FALSE(test, nooks_test_defer_seen.in_driver[i]);
+	}
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+			c->calls_out);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_DEFERRED),
+			c->deferred);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_EQ(test, preempt_count(), base);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	WRITE_ONCE(d->wrap, NULL);
+}
+
+/*
+ * A deferred call whose check fails when it is made fails the domain,
+ * and is not made; the calls after it in the queue are still checked.
+ */
+static void nooks_test_defer_bad_param(struct kunit *test)
+{
+	static const struct nooks_wrapper w = {
+		.name = "note", .pre = nooks_test_defer_pre,
+		.flags = NOOKS_WRAP_DEFER,
+	};
+	const struct nooks_wrapper *wrap[2] = { &w, NULL };
+	struct nooks_domain *d = test->priv;
+	char report[NOOKS_LAST_FAULT_LEN];
+
+	memset(&nooks_test_defer_seen, 0, sizeof(nooks_test_defer_seen));
+	nooks_test_defer_seen.fail_arg = 1;
+	d->gates = nooks_test_defer_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_defer_gates);
+	WRITE_ONCE(d->wrap, wrap);
+
+	/* 0, 1 (bad), 2 queued; the crossing makes them, then unwinds */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_defer(3, 2), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.pre_calls, 3U);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.n, 2U);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.args[1][0], 2L);
+	KUNIT_EXPECT_EQ(test, nooks_test_defer_seen.made_at_cross, 0U);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	nooks_domain_last_fault(d, report, sizeof(report));
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(report, "bad-param"), "%s", report);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	WRITE_ONCE(d->wrap, NULL);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1231,6 +1423,8 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_failure_values),
 	KUNIT_CASE(nooks_test_typed_wrappers),
 	KUNIT_CASE(nooks_test_leaf_call),
+	KUNIT_CASE_PARAM(nooks_test_defer_calls, nooks_test_defer_gen_params),
+	KUNIT_CASE(nooks_test_defer_bad_param),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

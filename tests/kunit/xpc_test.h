@@ -44,5 +44,8 @@ struct net_device;
 int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);
 int nooks_test_entry_leaf(int *p);
 int nooks_test_exit_leaf(int *p);
+void nooks_test_exit_note(long a, long b, long c);
+void nooks_test_exit_cross(void);
+int nooks_test_entry_defer(int before, int after);
 
 #endif /* _NOOKS_XPC_TEST_H */

@@ -133,14 +133,14 @@ has()
 gen_real()
 {
 	gen real.c real.spec || return 1
-	grep -qx "wrapgen: 9 functions (3 with pre, 3 with post), 15 spec lines -> [0-9]* generated lines" \
+	grep -qx "wrapgen: 10 functions (4 with pre, 3 with post), 16 spec lines -> [0-9]* generated lines" \
 		real.c.stdout && [ ! -s real.c.err ] && [ ! -e real.c.tmp ]
 }
 
 table_sorted()
 {
 	sed -n 's/^\t{ .name = "\([^"]*\)".*/\1/p' real.c > table.got &&
-		[ "$(wc -l < table.got)" = 9 ] && LC_ALL=C sort -c table.got
+		[ "$(wc -l < table.got)" = 10 ] && LC_ALL=C sort -c table.got
 }
 
 includes_once()
@@ -181,6 +181,7 @@ msleep           sleeps; plain
 _printk          plain
 __SCT__cond_resched  sleeps; plain
 ioread32         leaf
+consume_skb      release skb a0 null-ok; defer
 EOF
 
 # Every kind of value, flag and fails=; a stack argument (a6), a bool
@@ -245,7 +246,8 @@ names_sorted()
 		2>&1 || return 1
 	sed -n 's/^NOOKS_WRAPPED(\(.*\))$/\1/p' names.h > names.got
 	printf '%s\n' __kmalloc kfree dma_alloc_attrs request_threaded_irq \
-		free_irq msleep _printk __SCT__cond_resched ioread32 zzz_last AAA_first |
+		free_irq msleep _printk __SCT__cond_resched ioread32 consume_skb \
+		zzz_last AAA_first |
 		LC_ALL=C sort > names.want
 	cmp -s names.got names.want
 }
@@ -297,6 +299,7 @@ else
 		'	if (ret == 0) {' \
 		'	{ .name = "__SCT__cond_resched", .flags = NOOKS_WRAP_SLEEPS },' \
 		'	{ .name = "ioread32", .flags = NOOKS_WRAP_LEAF },' \
+		'	{ .name = "consume_skb", .pre = nooks_pre_consume_skb, .flags = NOOKS_WRAP_DEFER },' \
 		'	{ .name = "request_threaded_irq", .pre = nooks_pre_request_threaded_irq, .post = nooks_post_request_threaded_irq, .flags = NOOKS_WRAP_SLEEPS },' \
 		'const unsigned int nooks_wrappers_count = ARRAY_SIZE(nooks_wrappers);'
 	t "the table is sorted by strcmp" table_sorted
@@ -567,7 +570,7 @@ fails()
 }
 
 fails names "unknown clause" \
-	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=)" \
+	"e.spec:1: unknown clause 'frobnicate' (plain, sleeps, leaf, defer, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree frobnicate"
 fails names "unknown option" \
 	"e.spec:1: release: unknown option 'frob'" \
@@ -662,6 +665,12 @@ fails names "leaf with a hold" \
 fails names "leaf twice" \
 	"e.spec:1: ioread32: leaf given twice" \
 	"ioread32 leaf; leaf"
+fails names "defer with sleeps" \
+	"e.spec:1: kfree: defer, yet it has sleeps, acquire, entry, check= or pre= clauses (a deferred call may only be checked and forget what it releases)" \
+	"kfree release memory a0; sleeps; defer"
+fails names "defer twice" \
+	"e.spec:1: kfree: defer given twice" \
+	"kfree defer; defer"
 fails names "pre= twice" \
 	"e.spec:1: __kmalloc: pre= given twice" \
 	"__kmalloc pre=f; pre=g; acquire memory ret release=kfree(ret)"
@@ -698,7 +707,7 @@ kfree \\
 	release memory a0 \\
 	frob"
 fails names "the line after a continued one" \
-	"e.spec:3: unknown clause 'bogus' (plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=)" \
+	"e.spec:3: unknown clause 'bogus' (plain, sleeps, leaf, defer, acquire, release, hold, entry, fails=, check= or pre=)" \
 	"kfree release memory a0 \\
 	null-ok
 __kmalloc bogus"
@@ -730,6 +739,15 @@ fails btf "argument beyond the prototype in {C}" \
 fails btf "argument beyond the prototype in release=" \
 	"e.spec:1: __kmalloc: release=: a2: __kmalloc has 2 arguments" \
 	"__kmalloc acquire memory ret release=kfree(a2)"
+fails btf "defer of a function that returns a value" \
+	"e.spec:1: __kmalloc: defer, yet it returns a value (a deferred call returns nothing and takes at most 3 arguments)" \
+	"__kmalloc defer"
+fails btf "defer of a function of more than 3 arguments" \
+	"e.spec:1: dma_free_attrs: defer, yet it takes more than 3 arguments (a deferred call returns nothing and takes at most 3 arguments)" \
+	"dma_free_attrs defer"
+fails btf "defer of a variadic function" \
+	"e.spec:1: _printk: defer, yet it is variadic (a deferred call returns nothing and takes at most 3 arguments)" \
+	"_printk defer"
 fails btf "ret of a void function" \
 	"e.spec:1: rtnl_lock: acquire: ret: rtnl_lock returns void" \
 	"rtnl_lock acquire lock ret release=rtnl_unlock()"

@@ -847,7 +847,7 @@ static void check_func(struct spec *s, struct func *fn)
 	__u32 id;
 	int i, err;
 
-	if (!fn->has_pre && !fn->has_post)
+	if (!fn->has_pre && !fn->has_post && !fn->defer)
 		return;
 	err = locate(fn->name, &w, &id);
 	if (err == -ENOENT) {
@@ -869,6 +869,18 @@ static void check_func(struct spec *s, struct func *fn)
 	if (!proto_of(fn->btf, id, &fn->proto, &fn->n_args, &variadic)) {
 		spec_error(s, fn->file, fn->line, "%s: no prototype in BTF",
 			   fn->name);
+		return;
+	}
+	/* the exit gate queues three registers and returns nothing */
+	if (fn->defer &&
+	    (variadic || fn->n_args > 3 ||
+	     btf_class(fn->btf, btf_ret_type(fn->btf, fn)) !=
+	     TC_VOID)) {
+		spec_error(s, fn->file, fn->line,
+			   "%s: defer, yet it %s (a deferred call returns nothing and takes at most 3 arguments)",
+			   fn->name, variadic ? "is variadic" :
+			   fn->n_args > 3 ? "takes more than 3 arguments" :
+			   "returns a value");
 		return;
 	}
 	for (i = 0; i < fn->n_clauses; i++)

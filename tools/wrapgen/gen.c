@@ -379,7 +379,8 @@ static void gen_table(FILE *out, const struct spec *s)
 			fprintf(out, ", .post = nooks_post_%s", fn->name);
 		fprintf(out, ", .flags = %s },\n",
 			fn->sleeps ? "NOOKS_WRAP_SLEEPS" :
-			fn->leaf ? "NOOKS_WRAP_LEAF" : "0");
+			fn->leaf ? "NOOKS_WRAP_LEAF" :
+			fn->defer ? "NOOKS_WRAP_DEFER" : "0");
 	}
 	fputs("};\n\n"
 	      "const unsigned int nooks_wrappers_count = ARRAY_SIZE(nooks_wrappers);\n",

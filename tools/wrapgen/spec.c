@@ -51,6 +51,7 @@ static const char *const clause_names[] = {
 	[CL_PRE] = "pre=",
 	[CL_CHECK] = "check=",
 	[CL_LEAF] = "leaf",
+	[CL_DEFER] = "defer",
 };
 
 /* Where one logical line came from, for its errors. */
@@ -561,7 +562,7 @@ static int no_more(struct where *w, const char *what, char **tok, int n)
 static int unknown_clause(struct where *w, const char *tok)
 {
 	err(w, "unknown clause '%s' (%s)", tok,
-	    "plain, sleeps, leaf, acquire, release, hold, entry, fails=, check= or pre=");
+	    "plain, sleeps, leaf, defer, acquire, release, hold, entry, fails=, check= or pre=");
 	return -1;
 }
 
@@ -582,6 +583,10 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 	if (!strcmp(tok[0], "leaf")) {
 		c->kind = CL_LEAF;
 		return no_more(w, "leaf", tok + 1, n - 1);
+	}
+	if (!strcmp(tok[0], "defer")) {
+		c->kind = CL_DEFER;
+		return no_more(w, "defer", tok + 1, n - 1);
 	}
 	if (!strncmp(tok[0], "fails=", 6)) {
 		c->kind = CL_FAILS;
@@ -757,7 +762,7 @@ static int n_clauses_but(const int *n, int kind)
 {
 	int k, sum = 0;
 
-	for (k = 0; k <= CL_LEAF; k++)
+	for (k = 0; k <= CL_DEFER; k++)
 		if (k != kind)
 			sum += n[k];
 	return sum;
@@ -766,7 +771,7 @@ static int n_clauses_but(const int *n, int kind)
 /* What a line states as a whole: clauses that contradict or repeat. */
 static int check_func(struct where *w, struct func *fn)
 {
-	int i, n[CL_LEAF + 1] = { 0 };
+	int i, n[CL_DEFER + 1] = { 0 };
 	bool fails = false;
 
 	for (i = 0; i < fn->n_clauses; i++) {
@@ -779,11 +784,13 @@ static int check_func(struct where *w, struct func *fn)
 			fails = true;
 	}
 	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
-	    n[CL_PRE] > 1 || n[CL_CHECK] > 1 || n[CL_LEAF] > 1) {
+	    n[CL_PRE] > 1 || n[CL_CHECK] > 1 || n[CL_LEAF] > 1 ||
+	    n[CL_DEFER] > 1) {
 		err(w, "%s: %s given twice", fn->name,
 		    n[CL_PLAIN] > 1 ? "plain" :
 		    n[CL_SLEEPS] > 1 ? "sleeps" :
 		    n[CL_LEAF] > 1 ? "leaf" :
+		    n[CL_DEFER] > 1 ? "defer" :
 		    n[CL_PRE] > 1 ? "pre=" :
 		    n[CL_CHECK] > 1 ? "check=" : "fails=");
 		return -1;
@@ -799,12 +806,20 @@ static int check_func(struct where *w, struct func *fn)
 		    fn->name);
 		return -1;
 	}
+	if (n[CL_DEFER] && (n[CL_SLEEPS] || n[CL_ACQUIRE] || n[CL_PRE] ||
+			    n[CL_CHECK] || n[CL_ENTRY])) {
+		err(w, "%s: defer, yet it has %s clauses (%s)", fn->name,
+		    "sleeps, acquire, entry, check= or pre=",
+		    "a deferred call may only be checked and forget what it releases");
+		return -1;
+	}
 	if ((n[CL_FAILS] || fails) && !n[CL_ACQUIRE]) {
 		err(w, "%s: fails= without an acquire clause", fn->name);
 		return -1;
 	}
 	fn->sleeps = n[CL_SLEEPS];
 	fn->leaf = n[CL_LEAF];
+	fn->defer = n[CL_DEFER];
 	fn->has_pre = n[CL_RELEASE] || n[CL_HOLD] || n[CL_ENTRY] ||
 		      n[CL_PRE] || n[CL_CHECK];
 	fn->has_post = n[CL_ACQUIRE];

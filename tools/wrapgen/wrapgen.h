@@ -59,6 +59,7 @@ enum clause_kind {
 	CL_PRE,
 	CL_CHECK,
 	CL_LEAF,
+	CL_DEFER,
 };
 
 enum fails_kind {
@@ -111,6 +112,7 @@ struct func {
 	int n_clauses;
 	bool sleeps;
 	bool leaf;		/* runs as part of its caller (NOOKS_WRAP_LEAF) */
+	bool defer;		/* may wait for the crossing's end (NOOKS_WRAP_DEFER) */
 	enum fails_kind fails;	/* the fails= clause */
 	bool has_pre, has_post;	/* hold/release/entry; acquire */
 
