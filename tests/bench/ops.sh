@@ -9,7 +9,9 @@
 # calls_out over them (0 natively); NS the guest nanoseconds they took
 # (instructions under icount; 0 where the workload waits, a ping).
 # nooks_bench.protection=1 on the kernel command line isolates under
-# page-table protection; nooks_bench.icount=1 runs fewer operations.
+# page-table protection; nooks_bench.defer=0 loads nooks.ko with
+# defer=0 (every call crosses: domains/defer.h, to compare);
+# nooks_bench.icount=1 runs fewer operations.
 # testvm-modules: null_blk e1000 dummy pktgen
 # testvm-tools: fio jq
 # testvm-qemu: -netdev user,id=n0,restrict=on -device e1000,netdev=n0
@@ -20,6 +22,7 @@ arg() { sed -n "s/.*nooks_bench\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 ICOUNT=$(arg icount)
 PARAMS=
 [ "$(arg protection)" = 1 ] && PARAMS=protection=1
+[ "$(arg defer)" = 0 ] && PARAMS="$PARAMS defer=0"
 if [ "$ICOUNT" = 1 ]; then
 	IOS=20000	# I/Os per fio run
 	PKTS=20000	# packets per pktgen run
