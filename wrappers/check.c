@@ -10,6 +10,7 @@
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/dynamic_queue_limits.h>
 #include <linux/netdevice.h>
 #include <linux/uaccess.h>
 
@@ -64,7 +65,12 @@ static bool nooks_wrap_readable(const void *p, size_t len)
  * corrupted addr (SWIFI: dummy trials 28 and 29) faulted in the kernel's
  * memcpy; an offset or length past MAX_ADDR_LEN would write past the
  * address. dev is not checked against what the domain holds: dummy sets
- * the address of devices the kernel allocated (rtnl_link_ops.setup).
+ * the address of devices the kernel allocated (rtnl_link_ops.setup). Its
+ * dev_addr, which the kernel compares and writes, must be readable too:
+ * a dev that is no net_device, or one whose dev_addr the driver overwrote
+ * (it may write its net_device), oopsed in dev_addr_check (SWIFI: dummy
+ * trials 49 to 51 of the 200-trial run; there the driver had overwritten
+ * its net_device, and recovery's free_netdev oopses on it next).
  *
  * Return: 0; -EFAULT when the domain failed for it.
  */
@@ -74,6 +80,7 @@ int nooks_wrap_check_dev_addr_mod(struct nooks_xpc_frame *f)
 	unsigned long offset = (unsigned int)f->rsi;
 	const void *addr = (const void *)(unsigned long)f->rdx;
 	size_t len = f->rcx;
+	unsigned char *dev_addr;
 
 	if (offset > MAX_ADDR_LEN || len > MAX_ADDR_LEN - offset)
 		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, len,
@@ -82,6 +89,12 @@ int nooks_wrap_check_dev_addr_mod(struct nooks_xpc_frame *f)
 		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
 					    (unsigned long)dev,
 					    "an unreadable net_device");
+	if (copy_from_kernel_nofault(&dev_addr, &dev->dev_addr,
+				     sizeof(dev_addr)) ||
+	    !nooks_wrap_readable(dev_addr, MAX_ADDR_LEN))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)dev,
+					    "a net_device with an unreadable dev_addr:");
 	if (len && !nooks_wrap_readable(addr, len))
 		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
 					    (unsigned long)addr,
@@ -114,5 +127,65 @@ int nooks_wrap_check_dma_alloc_attrs(struct nooks_xpc_frame *f)
 		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
 					    (unsigned long)handle,
 					    "an unreadable dma_handle");
+	return 0;
+}
+
+/**
+ * nooks_wrap_check_dql_completed() - check= of dql_completed
+ * @f: the exit gate's frame: (dql, count)
+ *
+ * A transmit completion reports the packets the device sent
+ * (netdev_completed_queue); more than were queued is the kernel's
+ * BUG_ON. A mutant of e1000 that corrupted its completion's counts hit it
+ * (SWIFI: e1000 trial 47 of the 200-trial run). num_queued only grows
+ * meanwhile (the transmit path), and num_completed is this call's own.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_dql_completed(struct nooks_xpc_frame *f)
+{
+	struct dql *dql = (struct dql *)(unsigned long)f->rdi;
+	unsigned int count = (unsigned int)f->rsi;
+	unsigned int queued, completed;
+
+	if (copy_from_kernel_nofault(&queued, &dql->num_queued,
+				     sizeof(queued)) ||
+	    copy_from_kernel_nofault(&completed, &dql->num_completed,
+				     sizeof(completed)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)dql,
+					    "an unreadable dql");
+	if (count > queued - completed)
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, count,
+					    "more completed than queued:");
+	return 0;
+}
+
+/**
+ * nooks_wrap_check___napi_schedule() - check= of __napi_schedule
+ * @f: the exit gate's frame: (napi)
+ *
+ * A driver schedules its NAPI context after napi_schedule_prep() said it
+ * may (it set NAPI_STATE_SCHED), and a context not scheduled is on no
+ * poll list (napi_complete_done takes it off before it clears SCHED). A
+ * mutant of e1000 that called it regardless added the context to the
+ * poll list twice: the kernel's list debugging BUG()s (SWIFI: e1000 trial
+ * 54 of the 200-trial run).
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check___napi_schedule(struct nooks_xpc_frame *f)
+{
+	struct napi_struct *n = (struct napi_struct *)(unsigned long)f->rdi;
+	struct list_head *next;
+
+	if (copy_from_kernel_nofault(&next, &n->poll_list.next, sizeof(next)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)n,
+					    "an unreadable napi_struct");
+	if (next != &n->poll_list)
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT,
+					    (unsigned long)n,
+					    "a napi_struct already on a poll list:");
 	return 0;
 }

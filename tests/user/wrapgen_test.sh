@@ -666,7 +666,7 @@ fails names "leaf twice" \
 	"e.spec:1: ioread32: leaf given twice" \
 	"ioread32 leaf; leaf"
 fails names "defer with sleeps" \
-	"e.spec:1: kfree: defer, yet it has sleeps, acquire, entry, check= or pre= clauses (a deferred call may only be checked and forget what it releases)" \
+	"e.spec:1: kfree: defer, yet it has sleeps, acquire, entry or pre= clauses (a deferred call may only be checked and forget what it releases)" \
 	"kfree release memory a0; sleeps; defer"
 fails names "defer twice" \
 	"e.spec:1: kfree: defer given twice" \

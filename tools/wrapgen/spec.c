@@ -807,9 +807,9 @@ static int check_func(struct where *w, struct func *fn)
 		return -1;
 	}
 	if (n[CL_DEFER] && (n[CL_SLEEPS] || n[CL_ACQUIRE] || n[CL_PRE] ||
-			    n[CL_CHECK] || n[CL_ENTRY])) {
+			    n[CL_ENTRY])) {
 		err(w, "%s: defer, yet it has %s clauses (%s)", fn->name,
-		    "sleeps, acquire, entry, check= or pre=",
+		    "sleeps, acquire, entry or pre=",
 		    "a deferred call may only be checked and forget what it releases");
 		return -1;
 	}
