@@ -93,6 +93,7 @@ int nooks_wrap_check_dma_alloc_attrs(struct nooks_xpc_frame *f);
 int nooks_wrap_check_dql_completed(struct nooks_xpc_frame *f);
 int nooks_wrap_check___napi_schedule(struct nooks_xpc_frame *f);
 int nooks_wrap_check_lock(struct nooks_xpc_frame *f);
+int nooks_wrap_check_dma_device(struct nooks_xpc_frame *f);
 void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
 			     struct list_head *sleeping);
 void nooks_wrap_locks_unwind_sleeping(struct nooks_domain *d,

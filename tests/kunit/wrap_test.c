@@ -366,6 +366,14 @@ static void nooks_test_lock_user_address(struct kunit *test)
 	nooks_wt_expect_fault(test, "_raw_spin_lock_irq: a user address as lock");
 }
 
+/* A streaming mapping of a device at a user address (a corrupted pointer). */
+static void nooks_test_dma_map_user_device(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "dma_map_page_attrs",
+					   0xc2717110UL, 0, 0, 64, 1, 0), 0);
+	nooks_wt_expect_fault(test, "dma_map_page_attrs: a user address as its device");
+}
+
 /* dma_alloc_attrs reads dev and writes the bus address through a2. */
 static void nooks_test_dma_alloc_device(struct kunit *test)
 {
@@ -582,6 +590,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_dql_completed),
 	KUNIT_CASE(nooks_test_napi_schedule_twice),
 	KUNIT_CASE(nooks_test_lock_user_address),
+	KUNIT_CASE(nooks_test_dma_map_user_device),
 	KUNIT_CASE(nooks_test_dma_alloc_device),
 	KUNIT_CASE(nooks_test_dma_alloc_handle),
 	KUNIT_CASE(nooks_test_err_ptr),
