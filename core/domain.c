@@ -15,6 +15,7 @@
 #include <linux/timekeeping.h>
 
 #include "../arch/x86/protect.h"
+#include "../domains/batch.h"
 #include "../recovery/recovery.h"
 #include "domain.h"
 #include "events.h"
@@ -90,6 +91,7 @@ void nooks_domain_release(struct kobject *kobj)
 
 	nooks_shadow_uninit(&d->shadow);
 	nooks_recovery_unquarantine(d);
+	nooks_batch_domain_uninit(d);
 
 	if (left)
 		pr_warn("domain %s: destroyed with %u objects its driver never released: forgotten, not released\n",
@@ -152,6 +154,7 @@ struct nooks_domain *nooks_domain_create(const char *name)
 	atomic_set(&d->inject_left, 0);
 	nooks_shadow_init(&d->shadow);
 	INIT_LIST_HEAD(&d->quarantine);
+	init_llist_head(&d->batch_ops);
 	d->counters = nooks_counters_alloc();
 	if (!d->counters) {
 		kfree(d);

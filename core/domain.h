@@ -9,6 +9,7 @@
 #include <linux/kobject.h>
 #include <linux/mutex.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -84,6 +85,9 @@ struct nooks_domain {
 	u64 fault_ns;				/* fast mono clock of the fault */
 	u64 recovery_ns;			/* the last one, fault to end */
 	u32 recovery_result;			/* enum nooks_recovery_result */
+
+	/* copies of its tag sets' blk_mq_ops (domains/batch.c); freed last */
+	struct llist_head batch_ops;
 
 	/* fault injection (domains/inject.c) */
 	atomic_t inject_left;			/* entries still to fault */

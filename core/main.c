@@ -11,6 +11,7 @@
 #include "../arch/x86/hang.h"
 #include "../arch/x86/idt.h"
 #include "../arch/x86/protect.h"
+#include "../domains/batch.h"
 #include "../recovery/recovery.h"
 #include "../wrappers/notify.h"
 #include "bind.h"
@@ -52,6 +53,9 @@ static int __init nooks_init(void)
 	ret = nooks_bind_init();
 	if (ret)
 		goto err_bind;
+	ret = nooks_batch_init();
+	if (ret)
+		goto err_batch;
 	ret = nooks_genl_init();
 	if (ret)
 		goto err_genl;
@@ -60,6 +64,8 @@ static int __init nooks_init(void)
 	return 0;
 
 err_genl:
+	nooks_batch_uninit();
+err_batch:
 	nooks_bind_uninit();
 err_bind:
 	nooks_notify_uninit();
@@ -86,6 +92,7 @@ err_arch:
 static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
+	nooks_batch_uninit();
 	nooks_bind_uninit();
 	nooks_notify_uninit();
 	nooks_hang_uninit();

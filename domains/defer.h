@@ -25,7 +25,7 @@
 #include "xpc.h"
 
 /* Calls a queue holds; the next one crosses out and makes them. */
-#define NOOKS_DEFER_MAX		8
+#define NOOKS_DEFER_MAX		16
 /* Arguments a deferred function may take (all in registers). */
 #define NOOKS_DEFER_ARGS	3
 #define NOOKS_DEFER_LEVELS	3	/* task, softirq, hardirq */

@@ -17,6 +17,7 @@
 #include "../arch/x86/idt.h"
 #include "../arch/x86/protect.h"
 #include "../core/domain.h"
+#include "batch.h"
 #include "defer.h"
 #include "inject.h"
 #include "xpc.h"
@@ -194,6 +195,10 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->kind = NOOKS_XPC_ENTRY;
 	f->flags = 0;
 	f->domain = d;
+	f->target = f->desc->target;
+	/* a batch of calls armed by the kernel side (domains/batch.h) */
+	if (unlikely(this_cpu_read(nooks_batch_armed)))
+		nooks_batch_take(f);
 	/* A callback whose role the kernel defines: see wrappers/entry.c. */
 	w = nooks_domain_wrapper(d, f->desc);
 	if (unlikely(w && w->pre))
@@ -201,7 +206,6 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	f->context = context;
 	f->preempt = preempt_count();
 	f->irqflags = arch_local_save_flags();
-	f->target = f->desc->target;
 	if (unlikely(atomic_read(&d->inject_left)))
 		nooks_inject_fire(d, f);
 	nooks_xpc_push(f, cur, nooks_xpc_deadline_from_now(d));

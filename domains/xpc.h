@@ -83,6 +83,8 @@ enum nooks_xpc_kind {
  * frame stayed this CPU's and kept its preemption count.
  */
 #define NOOKS_XPC_LEAF		BIT(3)
+/* The entry runs a batch of calls (domains/batch.h). */
+#define NOOKS_XPC_BATCH		BIT(4)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */

@@ -19,6 +19,7 @@
 
 #include "../arch/x86/protect.h"
 #include "../core/domain.h"
+#include "../domains/batch.h"
 #include "entry.h"
 #include "wrap.h"
 
@@ -120,16 +121,31 @@ static const struct nooks_wrapper nooks_entry_setup = {
  * payload granted (arch/x86/protect.c). Recovery only forgets requests in
  * flight: the block layer's timeout ends them.
  */
+static void nooks_entry_queue_rq_acquire(struct nooks_xpc_frame *f,
+					 struct request *rq)
+{
+	nooks_wrap_acquire(f, NOOKS_OBJ_REQUEST, (unsigned long)rq,
+			   sizeof(*rq) + rq->q->tag_set->cmd_size, NULL, NULL,
+			   0, NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
+}
+
 static int nooks_entry_queue_rq_pre(struct nooks_xpc_frame *f)
 {
 	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
-	struct request *rq = bd ? bd->rq : NULL;
+	struct request *rq;
+	u32 i;
 
+	/* a batch (domains/batch.c): the kernel side forgets what is not taken */
+	if (f->flags & NOOKS_XPC_BATCH) {
+		const struct nooks_batch *b = (const void *)f->rsi;
+
+		for (i = 0; i < b->n; i++)
+			nooks_entry_queue_rq_acquire(f, (void *)b->arg[i]);
+		return 0;
+	}
+	rq = bd ? bd->rq : NULL;
 	if (rq)
-		nooks_wrap_acquire(f, NOOKS_OBJ_REQUEST, (unsigned long)rq,
-				   sizeof(*rq) + rq->q->tag_set->cmd_size,
-				   NULL, NULL, 0,
-				   NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
+		nooks_entry_queue_rq_acquire(f, rq);
 	return 0;
 }
 
@@ -138,7 +154,7 @@ static void nooks_entry_queue_rq_post(struct nooks_xpc_frame *f)
 	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
 
 	/* Not queued (busy, an error): the block layer keeps the request. */
-	if (bd && (u8)f->rax != (__force u8)BLK_STS_OK)
+	if (bd && !(f->flags & NOOKS_XPC_BATCH) && (u8)f->rax != (__force u8)BLK_STS_OK)
 		nooks_objtrack_remove(&f->domain->objects, NOOKS_OBJ_REQUEST,
 				      bd->rq);
 }
@@ -158,8 +174,12 @@ static unsigned long nooks_entry_queue_rq_fail(struct nooks_xpc_frame *f)
 	const struct blk_mq_queue_data *bd = (const void *)f->rsi;
 	/* f->domain is not set in a call the gate refused */
 	struct nooks_domain *d = (void *)(unsigned long)READ_ONCE(f->manifest->domain);
-	struct request *rq = bd ? bd->rq : NULL;
+	struct request *rq;
 
+	/* a batch: its kernel side sees that it did not run (domains/batch.c) */
+	if (nooks_batch_of(f))
+		return 0;
+	rq = bd ? bd->rq : NULL;
 	if (!d || !hctx || !rq)
 		return (__force u8)BLK_STS_IOERR;
 	if (!(f->flags & NOOKS_XPC_REFUSED) &&
@@ -351,4 +371,6 @@ void nooks_entry_attach_tag_set(struct nooks_domain *d,
 		return;
 	nooks_entry_wrap(d, set->ops->queue_rq, &nooks_entry_queue_rq);
 	nooks_entry_wrap(d, set->ops->init_hctx, &nooks_entry_init_hctx);
+	if (nooks_entry_gate_index(d, (unsigned long)set->ops->queue_rq) >= 0)
+		nooks_batch_attach_tag_set(d, set);
 }

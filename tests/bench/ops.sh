@@ -10,7 +10,8 @@
 # (instructions under icount; 0 where the workload waits, a ping).
 # nooks_bench.protection=1 on the kernel command line isolates under
 # page-table protection; nooks_bench.defer=0 loads nooks.ko with
-# defer=0 (every call crosses: domains/defer.h, to compare);
+# defer=0 (every call crosses: domains/defer.h, to compare), and
+# nooks_bench.batch=0 with batch=0 (no batched entries: domains/batch.h);
 # nooks_bench.icount=1 runs fewer operations.
 # testvm-modules: null_blk e1000 dummy pktgen
 # testvm-tools: fio jq
@@ -23,6 +24,7 @@ ICOUNT=$(arg icount)
 PARAMS=
 [ "$(arg protection)" = 1 ] && PARAMS=protection=1
 [ "$(arg defer)" = 0 ] && PARAMS="$PARAMS defer=0"
+[ "$(arg batch)" = 0 ] && PARAMS="$PARAMS batch=0"
 if [ "$ICOUNT" = 1 ]; then
 	IOS=20000	# I/Os per fio run
 	PKTS=20000	# packets per pktgen run
@@ -44,23 +46,30 @@ report() { echo "bench: op $*"; }
 
 # --- null_blk: 4 KiB random I/O with fio (io_uring, O_DIRECT) ---
 
-# fio_run DOMAIN MODE RW QD
+# fio_run DOMAIN MODE RW QD [BATCH]: BATCH, I/Os submitted and reaped
+# 16 at a time with no I/O scheduler (blk-mq's queue_rqs: domains/batch.c)
 fio_run() {
-	local dom=$1 mode=$2 rw=$3 qd=$4 c0 c1 out dir ops ms iops
-	local size="--runtime=3 --time_based"
+	local dom=$1 mode=$2 rw=$3 qd=$4 batch=$5 c0 c1 out dir ops ms iops
+	local size="--runtime=3 --time_based" opts= name=
 	[ -n "$IOS" ] && size="--number_ios=$IOS --size=1g"
+	if [ -n "$batch" ]; then
+		opts="--iodepth_batch_submit=$batch --iodepth_batch_complete_min=$batch"
+		name=-batch$batch
+		echo none > /sys/block/nullb0/queue/scheduler
+	fi
 	c0=$(crossings "$dom")
 	out=$(fio --name=b --filename=/dev/nullb0 --direct=1 \
 		--ioengine=io_uring --rw="$rw" --bs=4k --iodepth="$qd" \
-		$size --output-format=json 2>/dev/null)
+		$opts $size --output-format=json 2>/dev/null)
 	c1=$(crossings "$dom")
 	dir=read
 	[ "$rw" = randwrite ] && dir=write
 	ops=$(echo "$out" | jq ".jobs[0].$dir.total_ios")
 	ms=$(echo "$out" | jq ".jobs[0].job_runtime")
 	iops=$(echo "$out" | jq ".jobs[0].$dir.iops | floor")
-	check "null_blk $mode $rw qd$qd: fio did I/O ($ops)" [ "${ops:-0}" -gt 0 ]
-	report null_blk "$rw-4k-qd$qd" "$mode" "$iops" iops "$ops" \
+	check "null_blk $mode $rw qd$qd$name: fio did I/O ($ops)" \
+		[ "${ops:-0}" -gt 0 ]
+	report null_blk "$rw-4k-qd$qd$name" "$mode" "$iops" iops "$ops" \
 		$((c1 - c0)) $((ms * 1000000))
 }
 
@@ -70,6 +79,7 @@ null_blk_all() {
 		for qd in 1 32; do
 			fio_run null_blk "$mode" "$rw" "$qd"
 		done
+		fio_run null_blk "$mode" "$rw" 32 16
 	done
 }
 

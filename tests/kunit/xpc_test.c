@@ -19,6 +19,7 @@
 #include <linux/vmalloc.h>
 
 #include "../../core/domain.h"
+#include "../../domains/batch.h"
 #include "../../domains/defer.h"
 #include "../../domains/xpc.h"
 #include "../../wrappers/entry.h"
@@ -1388,6 +1389,100 @@ static void nooks_test_defer_bad_param(struct kunit *test)
 	WRITE_ONCE(d->wrap, NULL);
 }
 
+/*
+ * Batched entries (domains/batch.h): one crossing runs a loop in the
+ * domain that calls the driver function once per argument.
+ */
+static struct {
+	unsigned int n;
+	unsigned long arg[NOOKS_BATCH_MAX];
+	bool in_driver[NOOKS_BATCH_MAX];
+} nooks_test_batch_seen;
+
+static int nooks_test_drv_batched(unsigned long arg)
+{
+	unsigned int n = nooks_test_batch_seen.n;
+
+	if (n < NOOKS_BATCH_MAX) {
+		nooks_test_batch_seen.arg[n] = arg;
+		nooks_test_batch_seen.in_driver[n] = nooks_xpc_current();
+	}
+	nooks_test_batch_seen.n = n + 1;
+	return 0;
+}
+
+struct nooks_gate_desc nooks_test_desc_batched = {
+	.target = (unsigned long)nooks_test_drv_batched,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_batched, nooks_test_desc_batched,
+		nooks_xpc_entry);
+
+/* The loop a batch runs in the domain (batch.c has the blk-mq ones). */
+static unsigned long nooks_test_batch_run(unsigned long a0,
+					  struct nooks_batch *b)
+{
+	int (*fn)(unsigned long arg) = (void *)b->target;
+	u32 i;
+
+	for (i = 0; i < b->n; i++)
+		fn(b->arg[i] + a0);
+	return NOOKS_BATCH_RAN | b->n;
+}
+
+static unsigned long nooks_test_batch(struct kunit *test, unsigned int n,
+				      unsigned long a0, struct nooks_batch *b)
+{
+	unsigned long ret;
+	unsigned int i;
+
+	memset(&nooks_test_batch_seen, 0, sizeof(nooks_test_batch_seen));
+	memset(b, 0, sizeof(*b));
+	b->run = nooks_test_batch_run;
+	b->a0 = a0;
+	b->n = n;
+	for (i = 0; i < n; i++)
+		b->arg[i] = 10 * i;
+	preempt_disable();
+	ret = nooks_batch_call(b, (void *)nooks_test_entry_batched);
+	KUNIT_EXPECT_NULL(test, this_cpu_read(nooks_batch_armed));
+	preempt_enable();
+	return ret;
+}
+
+static void nooks_test_batch_calls(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	struct nooks_batch b;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, nooks_test_batch(test, NOOKS_BATCH_MAX, 3, &b),
+			NOOKS_BATCH_RAN | NOOKS_BATCH_MAX);
+	KUNIT_EXPECT_TRUE(test, b.entered);
+	KUNIT_EXPECT_EQ(test, b.target, (unsigned long)nooks_test_drv_batched);
+	/* each argument once, in order, in the driver, in one crossing */
+	KUNIT_EXPECT_EQ(test, nooks_test_batch_seen.n, NOOKS_BATCH_MAX);
+	for (i = 0; i < NOOKS_BATCH_MAX; i++) {
+		KUNIT_EXPECT_EQ(test, nooks_test_batch_seen.arg[i], 10UL * i + 3);
+		KUNIT_EXPECT_TRUE(test, nooks_test_batch_seen.in_driver[i]);
+	}
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 1ULL);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+
+	/* not armed: the same stub is the driver function's, called once */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_batched(5), 0);
+	KUNIT_EXPECT_EQ(test, nooks_test_batch_seen.n, NOOKS_BATCH_MAX + 1);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN), 2ULL);
+
+	/* a failed domain refuses the batch: nothing runs, nothing is left armed */
+	nooks_domain_fail(d, "test-fail batch 0x0");
+	KUNIT_EXPECT_EQ(test, nooks_test_batch(test, 4, 0, &b), (unsigned long)-EIO);
+	KUNIT_EXPECT_FALSE(test, b.entered);
+	KUNIT_EXPECT_EQ(test, nooks_test_batch_seen.n, 0U);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1425,6 +1520,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_leaf_call),
 	KUNIT_CASE_PARAM(nooks_test_defer_calls, nooks_test_defer_gen_params),
 	KUNIT_CASE(nooks_test_defer_bad_param),
+	KUNIT_CASE(nooks_test_batch_calls),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

@@ -47,5 +47,6 @@ int nooks_test_exit_leaf(int *p);
 void nooks_test_exit_note(long a, long b, long c);
 void nooks_test_exit_cross(void);
 int nooks_test_entry_defer(int before, int after);
+int nooks_test_entry_batched(unsigned long arg);
 
 #endif /* _NOOKS_XPC_TEST_H */
