@@ -190,6 +190,19 @@ int nooks_wrap_check___napi_schedule(struct nooks_xpc_frame *f)
 	return 0;
 }
 
+/*
+ * A pointer argument in the user half, where no kernel object is: NULL
+ * plus an offset, or a corrupted pointer. An address compare, no read.
+ */
+static int nooks_wrap_check_kernel(struct nooks_xpc_frame *f,
+				   unsigned long addr,
+				   enum nooks_obj_type type, const char *what)
+{
+	if (likely(addr >= TASK_SIZE_MAX))
+		return 0;
+	return nooks_wrap_bad_param(f, type, addr, what);
+}
+
 /**
  * nooks_wrap_check_lock() - check= of the lock functions (sync.spec)
  * @f: the exit gate's frame: (lock, ...)
@@ -203,10 +216,8 @@ int nooks_wrap_check___napi_schedule(struct nooks_xpc_frame *f)
  */
 int nooks_wrap_check_lock(struct nooks_xpc_frame *f)
 {
-	if (likely(f->rdi >= TASK_SIZE_MAX))
-		return 0;
-	return nooks_wrap_bad_param(f, NOOKS_OBJ_LOCK, f->rdi,
-				    "a user address as");
+	return nooks_wrap_check_kernel(f, f->rdi, NOOKS_OBJ_LOCK,
+				       "a user address as");
 }
 
 /**
@@ -221,8 +232,82 @@ int nooks_wrap_check_lock(struct nooks_xpc_frame *f)
  */
 int nooks_wrap_check_dma_device(struct nooks_xpc_frame *f)
 {
-	if (likely(f->rdi >= TASK_SIZE_MAX))
+	return nooks_wrap_check_kernel(f, f->rdi, NOOKS_OBJ_COUNT,
+				       "a user address as its device");
+}
+
+/**
+ * nooks_wrap_check_bitmap() - check= of _find_first_zero_bit
+ * @f: the exit gate's frame: (addr, size)
+ *
+ * A bitmap with bits to search at a user address: NULL, in a structure
+ * the driver never set up (SWIFI: e1000 trial 105 of the 200-trial run,
+ * find_next_bit oopsed). NULL with no bits to search is fine.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_bitmap(struct nooks_xpc_frame *f)
+{
+	if (!f->rsi)
 		return 0;
-	return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, f->rdi,
-				    "a user address as its device");
+	return nooks_wrap_check_kernel(f, f->rdi, NOOKS_OBJ_COUNT,
+				       "a bitmap at a user address");
+}
+
+/**
+ * nooks_wrap_check_bitmap_from() - check= of _find_next_bit
+ * @f: the exit gate's frame: (addr, size, offset)
+ *
+ * As nooks_wrap_check_bitmap(), with the search from @offset: none when
+ * it is past the size.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_bitmap_from(struct nooks_xpc_frame *f)
+{
+	if (f->rdx >= f->rsi)
+		return 0;
+	return nooks_wrap_check_kernel(f, f->rdi, NOOKS_OBJ_COUNT,
+				       "a bitmap at a user address");
+}
+
+/*
+ * An skb is a slab object, in the kernel's direct map: a pointer
+ * elsewhere (the user half, a module's image) is not one.
+ */
+static int nooks_wrap_check_skb(struct nooks_xpc_frame *f, unsigned long skb)
+{
+	if (likely(virt_addr_valid((void *)skb)))
+		return 0;
+	return nooks_wrap_bad_param(f, NOOKS_OBJ_SKB, skb,
+				    "an address outside the direct map as");
+}
+
+/**
+ * nooks_wrap_check_rx_skb() - check= of netif_receive_skb (skb in a0)
+ * @f: the exit gate's frame: (skb)
+ *
+ * The driver hands the stack an skb the kernel reads at once: a garbage
+ * pointer (a SWIFI mutant of 8139too passed one into its own module's
+ * image, from a register it had not loaded: trial 83 of the 200-trial
+ * run) oopsed in the receive path. Address arithmetic, per packet.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_rx_skb(struct nooks_xpc_frame *f)
+{
+	return nooks_wrap_check_skb(f, f->rdi);
+}
+
+/**
+ * nooks_wrap_check_gro_skb() - check= of napi_gro_receive (skb in a1)
+ * @f: the exit gate's frame: (napi, skb)
+ *
+ * As nooks_wrap_check_rx_skb(), for the skb NAPI drivers hand to GRO.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_gro_skb(struct nooks_xpc_frame *f)
+{
+	return nooks_wrap_check_skb(f, f->rsi);
 }

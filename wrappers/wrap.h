@@ -94,6 +94,10 @@ int nooks_wrap_check_dql_completed(struct nooks_xpc_frame *f);
 int nooks_wrap_check___napi_schedule(struct nooks_xpc_frame *f);
 int nooks_wrap_check_lock(struct nooks_xpc_frame *f);
 int nooks_wrap_check_dma_device(struct nooks_xpc_frame *f);
+int nooks_wrap_check_bitmap(struct nooks_xpc_frame *f);
+int nooks_wrap_check_bitmap_from(struct nooks_xpc_frame *f);
+int nooks_wrap_check_rx_skb(struct nooks_xpc_frame *f);
+int nooks_wrap_check_gro_skb(struct nooks_xpc_frame *f);
 void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
 			     struct list_head *sleeping);
 void nooks_wrap_locks_unwind_sleeping(struct nooks_domain *d,

@@ -374,6 +374,43 @@ static void nooks_test_dma_map_user_device(struct kunit *test)
 	nooks_wt_expect_fault(test, "dma_map_page_attrs: a user address as its device");
 }
 
+/* A NULL bitmap with bits to search; with none, it is fine. */
+static void nooks_test_bitmap_null(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "_find_next_bit", 0, 64, 64,
+					   0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "_find_first_zero_bit", 0, 0,
+					   0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "_find_next_bit", 0, 64, 3,
+					   0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "_find_next_bit: a bitmap at a user address");
+}
+
+/*
+ * An skb the driver hands the stack that is no slab object: in a
+ * module's image (8139too's trial 83: here, this test's own data).
+ */
+static void nooks_test_rx_bad_skb(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "netif_receive_skb",
+					   (unsigned long)&nooks_wt_gate,
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "netif_receive_skb: an address outside the direct map as skb");
+}
+
+static void nooks_test_gro_bad_skb(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "napi_gro_receive",
+					   (unsigned long)d, 0x1e8UL,
+					   0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "napi_gro_receive: an address outside the direct map as skb");
+}
+
 /* dma_alloc_attrs reads dev and writes the bus address through a2. */
 static void nooks_test_dma_alloc_device(struct kunit *test)
 {
@@ -591,6 +628,9 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_napi_schedule_twice),
 	KUNIT_CASE(nooks_test_lock_user_address),
 	KUNIT_CASE(nooks_test_dma_map_user_device),
+	KUNIT_CASE(nooks_test_bitmap_null),
+	KUNIT_CASE(nooks_test_rx_bad_skb),
+	KUNIT_CASE(nooks_test_gro_bad_skb),
 	KUNIT_CASE(nooks_test_dma_alloc_device),
 	KUNIT_CASE(nooks_test_dma_alloc_handle),
 	KUNIT_CASE(nooks_test_err_ptr),
