@@ -271,6 +271,100 @@ int nooks_wrap_check_bitmap_from(struct nooks_xpc_frame *f)
 				       "a bitmap at a user address");
 }
 
+/**
+ * nooks_wrap_check_kernel_a0() - check= of a function whose first
+ *	argument must be a kernel object
+ * @f: the exit gate's frame
+ *
+ * NULL plus an offset, a structure the driver never set up: the kernel
+ * code oopses on it (SWIFI, 200-trial run: null_blk 171,
+ * __init_waitqueue_head at 0x8). An address compare.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_kernel_a0(struct nooks_xpc_frame *f)
+{
+	return nooks_wrap_check_kernel(f, f->rdi, NOOKS_OBJ_COUNT,
+				       "a user address as its first argument");
+}
+
+/**
+ * nooks_wrap_check_kernel_a1() - the same for the second argument
+ * @f: the exit gate's frame
+ *
+ * SWIFI, 200-trial run: null_blk 188 (blk_queue_flag_clear of a NULL
+ * queue), 8139too 139 (skb_copy_and_csum_dev into NULL).
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_kernel_a1(struct nooks_xpc_frame *f)
+{
+	return nooks_wrap_check_kernel(f, f->rsi, NOOKS_OBJ_COUNT,
+				       "a user address as its second argument");
+}
+
+/**
+ * nooks_wrap_check_crc32() - check= of crc32_le
+ * @f: the exit gate's frame: (crc, p, len)
+ *
+ * Bytes to sum at a user address (SWIFI, 200-trial run: 8139too 166,
+ * at 0x28). None to sum: any p.
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_crc32(struct nooks_xpc_frame *f)
+{
+	if (!f->rdx)
+		return 0;
+	return nooks_wrap_check_kernel(f, f->rsi, NOOKS_OBJ_COUNT,
+				       "bytes at a user address");
+}
+
+/**
+ * nooks_wrap_check_stats64() - check= of netdev_stats_to_stats64
+ * @f: the exit gate's frame: (stats64, netdev_stats)
+ *
+ * The kernel copies the net_device_stats the driver names: a corrupted
+ * pointer to unmapped memory oopsed (SWIFI, 200-trial run: 8139too 128).
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_stats64(struct nooks_xpc_frame *f)
+{
+	if (nooks_wrap_readable((const void *)f->rsi,
+				sizeof(struct net_device_stats)))
+		return 0;
+	return nooks_wrap_bad_param(f, NOOKS_OBJ_COUNT, f->rsi,
+				    "unreadable net_device_stats");
+}
+
+/**
+ * nooks_wrap_check_hrtimer() - check= of hrtimer_active and
+ *	hrtimer_start_range_ns
+ * @f: the exit gate's frame: (timer, ...)
+ *
+ * A timer hrtimer_init() never set up has no clock base: the kernel
+ * oopses on it (SWIFI: null_blk 43 and 196 of the 200-trial run, from
+ * null_handle_cmd).
+ *
+ * Return: 0; -EFAULT when the domain failed for it.
+ */
+int nooks_wrap_check_hrtimer(struct nooks_xpc_frame *f)
+{
+	struct hrtimer *timer = (struct hrtimer *)(unsigned long)f->rdi;
+	unsigned long base;
+
+	if (copy_from_kernel_nofault(&base, &timer->base, sizeof(base)))
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_TIMER,
+					    (unsigned long)timer,
+					    "an unreadable");
+	if (base < TASK_SIZE_MAX)
+		return nooks_wrap_bad_param(f, NOOKS_OBJ_TIMER,
+					    (unsigned long)timer,
+					    "an uninitialised");
+	return 0;
+}
+
 /*
  * An skb is a slab object, in the kernel's direct map: a pointer
  * elsewhere (the user half, a module's image) is not one.

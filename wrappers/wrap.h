@@ -97,6 +97,11 @@ int nooks_wrap_check_dma_device(struct nooks_xpc_frame *f);
 int nooks_wrap_check_bitmap(struct nooks_xpc_frame *f);
 int nooks_wrap_check_bitmap_from(struct nooks_xpc_frame *f);
 int nooks_wrap_check_rx_skb(struct nooks_xpc_frame *f);
+int nooks_wrap_check_kernel_a0(struct nooks_xpc_frame *f);
+int nooks_wrap_check_kernel_a1(struct nooks_xpc_frame *f);
+int nooks_wrap_check_crc32(struct nooks_xpc_frame *f);
+int nooks_wrap_check_stats64(struct nooks_xpc_frame *f);
+int nooks_wrap_check_hrtimer(struct nooks_xpc_frame *f);
 int nooks_wrap_check_gro_skb(struct nooks_xpc_frame *f);
 void nooks_wrap_locks_unwind(struct nooks_xpc_frame *f,
 			     struct list_head *sleeping);

@@ -374,6 +374,70 @@ static void nooks_test_dma_map_user_device(struct kunit *test)
 	nooks_wt_expect_fault(test, "dma_map_page_attrs: a user address as its device");
 }
 
+/* A pointer argument at NULL plus an offset, first or second. */
+static void nooks_test_user_address_args(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	u8 buf[8];
+
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "crc32_le", 0, 0x28, 0,
+					   0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "crc32_le", 0,
+					   (unsigned long)buf, sizeof(buf),
+					   0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "blk_queue_flag_clear", 10,
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "blk_queue_flag_clear: a user address as its second argument");
+}
+
+static void nooks_test_user_address_a0(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "__init_waitqueue_head", 8,
+					   0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "__init_waitqueue_head: a user address as its first argument");
+}
+
+static void nooks_test_crc32_null(struct kunit *test)
+{
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "crc32_le", 0, 0x28, 6,
+					   0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "crc32_le: bytes at a user address");
+}
+
+/* Statistics the kernel cannot read; readable ones pass. */
+static void nooks_test_stats64_unreadable(struct kunit *test)
+{
+	struct net_device_stats *st = kunit_kzalloc(test, sizeof(*st),
+						    GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "netdev_stats_to_stats64", 0,
+					   (unsigned long)st, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "netdev_stats_to_stats64", 0,
+					   0x1000, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "netdev_stats_to_stats64: unreadable net_device_stats");
+}
+
+/* An hrtimer never initialised has no base; an initialised one passes. */
+static void nooks_test_hrtimer_uninitialised(struct kunit *test)
+{
+	struct hrtimer *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "hrtimer_active",
+					   (unsigned long)t, 0, 0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	memset(t, 0, sizeof(*t));
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "hrtimer_active",
+					   (unsigned long)t, 0, 0, 0, 0, 0), 0);
+	nooks_wt_expect_fault(test, "hrtimer_active: an uninitialised timer");
+}
+
 /* A NULL bitmap with bits to search; with none, it is fine. */
 static void nooks_test_bitmap_null(struct kunit *test)
 {
@@ -629,6 +693,11 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_lock_user_address),
 	KUNIT_CASE(nooks_test_dma_map_user_device),
 	KUNIT_CASE(nooks_test_bitmap_null),
+	KUNIT_CASE(nooks_test_user_address_args),
+	KUNIT_CASE(nooks_test_user_address_a0),
+	KUNIT_CASE(nooks_test_crc32_null),
+	KUNIT_CASE(nooks_test_stats64_unreadable),
+	KUNIT_CASE(nooks_test_hrtimer_uninitialised),
 	KUNIT_CASE(nooks_test_rx_bad_skb),
 	KUNIT_CASE(nooks_test_gro_bad_skb),
 	KUNIT_CASE(nooks_test_dma_alloc_device),
