@@ -41,9 +41,12 @@ struct nooks_batch {
 	/* set by the entry gate that takes the batch */
 	bool entered;
 	unsigned long target;		/* the driver function */
-	/* written in the domain: do not trust beyond n */
-	u32 done;			/* calls completed before the one running */
-	u32 status;			/* what the call that stopped returned */
+	/*
+	 * written in the domain, do not trust beyond n: calls completed
+	 * before the one running (the status of one that stopped the loop
+	 * comes back in the return value)
+	 */
+	u32 done;
 };
 
 /* The batch the next entry of this CPU with it for %rdi takes; see xpc.c. */
