@@ -20,6 +20,7 @@
 #include "../include/uapi/nooks_module.h"
 #include "../arch/x86/hang.h"
 #include "../arch/x86/protect.h"
+#include "../domains/batch.h"
 #include "../recovery/recovery.h"
 #include "bind.h"
 #include "domain.h"
@@ -187,7 +188,9 @@ MODULE_PARM_DESC(defer,
 		 "defer the calls specs say may wait, in modules bound from now on (default on)");
 
 /*
- * Each exit gate of a function a spec describes gets its typed wrapper.
+ * Each exit gate of a function a spec describes gets its typed wrapper,
+ * and the gate kind's bits for a deferrable call (domains/defer.h) or one
+ * a batched entry may premake (domains/batch.h).
  * nooksctl marked those imports typed from the same specs; a mismatch
  * means nooksctl and nooks.ko were built from different trees.
  */
@@ -225,6 +228,9 @@ nooks_bind_wrappers(struct module *mod, struct nooks_manifest *m,
 		else if ((wrap[i]->flags & NOOKS_WRAP_DEFER) &&
 			 !gates[i].stack_slots && nooks_bind_defer_on)
 			gates[i].kind |= NOOKS_GATE_DEFER;
+		if (wrap[i] && !gates[i].stack_slots &&
+		    nooks_batch_premade_import(name))
+			gates[i].kind |= NOOKS_GATE_PREMADE;
 		imp = nooks_bind_find_import(m, name);
 		if (!wrap[i] && imp && imp->how == NOOKS_IMPORT_TYPED) {
 			pr_err("%s: nooksctl wrapped %s as typed, but this nooks.ko has no wrapper for it: use the nooksctl built with it\n",

@@ -12,6 +12,10 @@
  *   direct issue would (blk_mq_plug_issue_direct()): busy goes back on
  *   the list for blk-mq to issue, an error ends the request. The requests
  *   after it, never handed to the driver, go back on the list too.
+ *   Each request of a batch is started by the kernel side before it
+ *   crosses (blk_mq_start_request, a premade call: batch.h), when the
+ *   driver's call of it can return in the domain; a request handed back
+ *   unhandled is then requeued, which unstarts it.
  * - complete, which gathers the completions of one softirq pass (flushed
  *   by a tasklet, which runs in the same pass) or of one queue_rqs call
  *   (a driver that completes while it queues), and completes them with
@@ -25,15 +29,18 @@
  * kernel and write this CPU's batch (per-CPU, which a domain may write),
  * nothing else. Not instrumented (Kbuild).
  */
+#include <linux/bitops.h>
 #include <linux/blk-mq.h>
 #include <linux/interrupt.h>
 #include <linux/llist.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "../core/domain.h"
 #include "../objtrack/objtrack.h"
+#include "../wrappers/wrap.h"
 #include "batch.h"
 
 DEFINE_PER_CPU(struct nooks_batch *, nooks_batch_armed);
@@ -49,6 +56,8 @@ struct nooks_batch_ops {
 	struct blk_mq_ops ops;		/* what the tag set and its queues use */
 	const struct blk_mq_ops *driver;	/* the driver's: entry stubs */
 	struct nooks_domain *domain;
+	/* its blk_mq_start_request gate is NOOKS_GATE_PREMADE */
+	bool premade;
 	struct llist_node node;		/* in domain->batch_ops */
 };
 
@@ -126,6 +135,7 @@ unsigned long nooks_batch_call(struct nooks_batch *b, const void *stub)
 
 	b->entered = false;
 	b->done = 0;
+	b->premade_hit = 0;
 	this_cpu_write(nooks_batch_armed, b);
 	ret = fn(b, b);
 	this_cpu_write(nooks_batch_armed, prev);
@@ -157,6 +167,7 @@ static void nooks_batch_flush(struct nooks_batch_done *c)
 		return;
 	b->run = nooks_batch_run_complete;
 	b->a0 = 0;
+	b->premade = 0;
 	if (nooks_batch_call(b, c->ops->driver->complete) & NOOKS_BATCH_RAN)
 		this_cpu_add(c->ops->domain->counters->v[NOOKS_CNT_BATCHED],
 			     b->n);
@@ -200,6 +211,20 @@ static void nooks_batch_untrack(struct nooks_domain *d, struct request *rq)
 }
 
 /*
+ * Give blk-mq back a request the driver never had: on *@left's list for
+ * blk-mq to issue, or, if the batch started it, requeued (which unstarts
+ * it: a started request on a list would time out).
+ */
+static void nooks_batch_give_back(struct request *rq, bool premade,
+				  struct request ***left)
+{
+	if (premade)
+		blk_mq_requeue_request(rq, true);
+	else
+		rq_list_add_tail(left, rq);
+}
+
+/*
  * Hand @n requests of @hctx to the driver in one crossing. Return: how
  * many it took; the ones from there on are back on *@left's list, ended
  * or requeued.
@@ -212,17 +237,20 @@ static u32 nooks_batch_submit_rqs(const struct nooks_batch_ops *o,
 	struct nooks_domain *d = o->domain;
 	struct nooks_batch_done *c;
 	struct nooks_batch *b;
-	u32 i, done = 0, next;
+	u32 i, done = 0, next, hit;
 	unsigned long ret;
 	blk_status_t st;
-	bool entered;
+	bool entered, premade;
 
+	/* a request started for a refused crossing would only be requeued */
+	premade = o->premade && READ_ONCE(d->state) == NOOKS_STATE_LIVE;
 	preempt_disable();
 	c = this_cpu_ptr(&nooks_batch_done[0]);
 	c->open = true;
 	b = this_cpu_ptr(&nooks_batch_submit);
 	b->run = nooks_batch_run_queue_rq;
 	b->a0 = (unsigned long)hctx;
+	b->premade = premade ? (unsigned long)blk_mq_start_request : 0;
 	for (i = 0; i < n; i++) {
 		/*
 		 * blk-mq's queue_rqs path leaves this to the driver (nvme and
@@ -231,10 +259,13 @@ static u32 nooks_batch_submit_rqs(const struct nooks_batch_ops *o,
 		 */
 		hctx->tags->rqs[rqs[i]->tag] = rqs[i];
 		b->arg[i] = (unsigned long)rqs[i];
+		if (premade)
+			blk_mq_start_request(rqs[i]);
 	}
 	b->n = n;
 	ret = nooks_batch_call(b, o->driver->queue_rq);
 	entered = b->entered;
+	hit = READ_ONCE(b->premade_hit) & (u32)GENMASK(n - 1, 0);
 	if (!(ret & NOOKS_BATCH_RAN) && entered)
 		done = min_t(u32, READ_ONCE(b->done), n);
 	/* what the driver completed as it queued */
@@ -243,6 +274,8 @@ static u32 nooks_batch_submit_rqs(const struct nooks_batch_ops *o,
 	preempt_enable();
 
 	next = done;
+	if (hit)
+		this_cpu_add(d->counters->v[NOOKS_CNT_PREMADE], hweight32(hit));
 	if (ret & NOOKS_BATCH_RAN) {
 		done = min_t(u32, (u32)ret, n);
 		next = done + 1;
@@ -268,15 +301,15 @@ static u32 nooks_batch_submit_rqs(const struct nooks_batch_ops *o,
 
 		next = done + 1;
 		if (nooks_objtrack_holds(&d->objects, NOOKS_OBJ_REQUEST, rq) &&
-		    !blk_mq_request_started(rq)) {
+		    !(premade ? hit & BIT(done) : blk_mq_request_started(rq))) {
 			nooks_batch_untrack(d, rq);
-			rq_list_add_tail(left, rq);
+			nooks_batch_give_back(rq, premade, left);
 		}
 	}
 	for (i = next; i < n; i++) {
 		if (entered)
 			nooks_batch_untrack(d, rqs[i]);
-		rq_list_add_tail(left, rqs[i]);
+		nooks_batch_give_back(rqs[i], premade, left);
 	}
 	return done;
 }
@@ -307,6 +340,51 @@ static void nooks_batch_queue_rqs(struct request **rqlist)
 	*rqlist = left;
 }
 
+/* What a driver's start of a request started already calls. */
+static void nooks_batch_started(struct request *rq)
+{
+}
+
+/**
+ * nooks_wrap_blk_mq_start_request() - pre= of blk_mq_start_request
+ * @f: the exit gate's frame; a0, a request the domain holds (checked)
+ *
+ * A start that crosses, of a request a batch started already (a driver
+ * that starts its requests later, from a work item, or another request
+ * than the one queue_rq was given), is not made again: blk-mq would warn
+ * and restart its timeout.
+ */
+void nooks_wrap_blk_mq_start_request(struct nooks_xpc_frame *f)
+{
+	if (blk_mq_request_started((struct request *)f->rdi))
+		f->target = (unsigned long)nooks_batch_started;
+}
+
+/**
+ * nooks_batch_premade_import() - may a batch premake calls of an import?
+ * @name: the kernel function an exit gate calls
+ *
+ * Return: true for blk_mq_start_request, while batching is on: a batch
+ * of queue_rq calls starts its requests before it crosses.
+ */
+bool nooks_batch_premade_import(const char *name)
+{
+	return READ_ONCE(nooks_batch_on) && !strcmp(name, "blk_mq_start_request");
+}
+
+/* Does @d's driver start requests through a gate a batch may premake? */
+static bool nooks_batch_premade_gate(struct nooks_domain *d)
+{
+	const struct nooks_gate_desc *g = READ_ONCE(d->gates);
+	u32 i, n = READ_ONCE(d->n_gates);
+
+	for (i = 0; g && i < n; i++)
+		if ((g[i].kind & NOOKS_GATE_PREMADE) &&
+		    g[i].target == (unsigned long)blk_mq_start_request)
+			return true;
+	return false;
+}
+
 /**
  * nooks_batch_attach_tag_set() - let a domain's tag set batch
  * @d: the domain that allocated it
@@ -334,6 +412,7 @@ void nooks_batch_attach_tag_set(struct nooks_domain *d,
 		o->ops.complete = nooks_batch_complete;
 	o->driver = set->ops;
 	o->domain = d;
+	o->premade = nooks_batch_premade_gate(d);
 	llist_add(&o->node, &d->batch_ops);
 	WRITE_ONCE(set->ops, &o->ops);
 }

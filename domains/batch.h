@@ -12,10 +12,21 @@
  * blk_mq_ops with queue_rqs (a plug's requests: one crossing) and a
  * complete that gathers the completions of a softirq pass, or of a
  * queue_rqs call (batch.c).
+ *
+ * Premade calls: a kernel call each driver call of a batch makes with
+ * its argument (blk_mq_start_request, which every queue_rq makes) may be
+ * made by the kernel side for each argument before it crosses. The
+ * driver's own call then returns at once in the domain: its exit gate
+ * carries NOOKS_GATE_PREMADE, and nooks_batch_premade() finds the call
+ * is the batch's premade function with the argument of the driver call
+ * that runs. So a batch of 16 I/Os crosses once, not 17 times.
  */
 #ifndef _NOOKS_BATCH_H
 #define _NOOKS_BATCH_H
 
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/minmax.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -38,6 +49,8 @@ struct nooks_batch {
 	unsigned long a0;		/* the callback's first argument */
 	unsigned long arg[NOOKS_BATCH_MAX];	/* its second, or first */
 	u32 n;				/* calls to make */
+	/* made by the kernel side for each argument (batch.h); 0: none */
+	unsigned long premade;
 	/* set by the entry gate that takes the batch */
 	bool entered;
 	unsigned long target;		/* the driver function */
@@ -47,7 +60,14 @@ struct nooks_batch {
 	 * comes back in the return value)
 	 */
 	u32 done;
+	/*
+	 * written in the domain, do not trust beyond n: bit i, the
+	 * driver's call of the premade function for arg[i] returned at once
+	 */
+	u32 premade_hit;
 };
+
+static_assert(NOOKS_BATCH_MAX <= 32);
 
 /* The batch the next entry of this CPU with it for %rdi takes; see xpc.c. */
 DECLARE_PER_CPU(struct nooks_batch *, nooks_batch_armed);
@@ -83,6 +103,33 @@ nooks_batch_of(struct nooks_xpc_frame *f)
 	return b && f->rdi == (unsigned long)b ? b : NULL;
 }
 
+/*
+ * Called by the exit gate of a NOOKS_GATE_PREMADE function, in the
+ * domain, for driver code of the entry frame @cur that calls the function
+ * of @desc with @a0: true if the kernel side made that call already for
+ * the batch call that runs, which the call then stands for. Reads the
+ * frame (read-only in the domain) and writes this CPU's batch.
+ */
+static __always_inline bool
+nooks_batch_premade(struct nooks_xpc_frame *cur,
+		    const struct nooks_gate_desc *desc, u64 a0)
+{
+	struct nooks_batch *b;
+	u32 i;
+
+	if (!(cur->flags & NOOKS_XPC_BATCH))
+		return false;
+	b = (struct nooks_batch *)(unsigned long)cur->rsi;
+	i = READ_ONCE(b->done);
+	if (!b->premade || b->premade != desc->target ||
+	    i >= min_t(u32, READ_ONCE(b->n), NOOKS_BATCH_MAX) ||
+	    b->arg[i] != a0)
+		return false;
+	b->premade_hit |= BIT(i);
+	return true;
+}
+
+bool nooks_batch_premade_import(const char *name);
 unsigned long nooks_batch_call(struct nooks_batch *b, const void *stub);
 void nooks_batch_attach_tag_set(struct nooks_domain *d,
 				struct blk_mq_tag_set *set);

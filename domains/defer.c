@@ -16,6 +16,7 @@
 
 #include "../core/domain.h"
 #include "../wrappers/wrap.h"
+#include "batch.h"
 #include "defer.h"
 
 DEFINE_PER_CPU(struct nooks_defer_queue, nooks_defer_queues[NOOKS_DEFER_LEVELS]);
@@ -23,7 +24,8 @@ DEFINE_PER_CPU(struct nooks_defer_queue, nooks_defer_queues[NOOKS_DEFER_LEVELS])
 /**
  * nooks_defer_try() - queue a call of a deferrable function, if it may be
  * @m: the calling module's manifest (%r10 of its exit stub)
- * @desc: the exit gate's descriptor (%r11), with NOOKS_GATE_DEFER
+ * @desc: the exit gate's descriptor (%r11), with NOOKS_GATE_DEFER or
+ *	NOOKS_GATE_PREMADE
  * @ret: the return address into the driver (for reports)
  * @a0: the first argument
  * @a1: the second
@@ -33,7 +35,9 @@ DEFINE_PER_CPU(struct nooks_defer_queue, nooks_defer_queues[NOOKS_DEFER_LEVELS])
  * its own domain in this context, the domain is live and this context's
  * queue has room and holds only that frame's calls. Otherwise the gate
  * crosses out as for any call, and that crossing makes the queued calls
- * first.
+ * first. A call through a NOOKS_GATE_PREMADE gate is never queued: it
+ * returns at once if the kernel made it already (nooks_batch_premade()),
+ * else it crosses.
  *
  * Context: the exit gate, on the domain's table; preemption off (the
  * entry frame holds it) whenever it returns true.
@@ -52,6 +56,9 @@ notrace bool nooks_defer_try(struct nooks_manifest *m,
 	if (!cur || cur->context != context || cur->manifest != m ||
 	    READ_ONCE(cur->domain->state) != NOOKS_STATE_LIVE)
 		return false;
+	/* not deferred: made already, or crosses (domains/batch.h) */
+	if (desc->kind & NOOKS_GATE_PREMADE)
+		return nooks_batch_premade(cur, desc, a0);
 	q = nooks_defer_queue(context);
 	if (!q)
 		return false;

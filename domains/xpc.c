@@ -49,6 +49,7 @@ static_assert((8 + 48 + NOOKS_XPC_FRAME_SIZE) % 16 == 8);
 static_assert(offsetof(struct nooks_gate_desc, target) == NOOKS_DESC_TARGET);
 static_assert(offsetof(struct nooks_gate_desc, kind) == NOOKS_DESC_KIND);
 static_assert(NOOKS_GATE_DEFER == 1U << NOOKS_DESC_DEFER_BIT);
+static_assert(NOOKS_GATE_PREMADE == 1U << NOOKS_DESC_PREMADE_BIT);
 static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 	      NOOKS_DESC_STACK_SLOTS);
 

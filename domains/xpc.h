@@ -50,6 +50,8 @@
 #define NOOKS_DESC_STACK_SLOTS	16
 /* NOOKS_GATE_DEFER in the descriptor's kind (domains/defer.h) */
 #define NOOKS_DESC_DEFER_BIT	31
+/* NOOKS_GATE_PREMADE (domains/batch.h) */
+#define NOOKS_DESC_PREMADE_BIT	30
 
 /* Callee-saved registers the gates push below the saved %rbp. */
 #define NOOKS_XPC_PUSHED	40

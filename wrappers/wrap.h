@@ -114,6 +114,8 @@ void nooks_wrap_pre_fortify_panic(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kmalloc_node_trace(struct nooks_xpc_frame *f);
 void nooks_wrap_heap___kmalloc(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kvmalloc_node(struct nooks_xpc_frame *f);
+/* domains/batch.c: a start of a request a batch started already */
+void nooks_wrap_blk_mq_start_request(struct nooks_xpc_frame *f);
 u64 nooks_wrap_stack_arg(struct nooks_xpc_frame *f, unsigned int n);
 
 #endif /* _NOOKS_WRAP_H */

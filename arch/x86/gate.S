@@ -175,7 +175,8 @@ SYM_FUNC_END(nooks_xpc_entry)
 
 /* An isolated driver calls a kernel function. */
 SYM_FUNC_START(nooks_xpc_exit)
-	testl	$(1 << NOOKS_DESC_DEFER_BIT), NOOKS_DESC_KIND(%r11)
+	testl	$(1 << NOOKS_DESC_DEFER_BIT | 1 << NOOKS_DESC_PREMADE_BIT), \
+		NOOKS_DESC_KIND(%r11)
 	jnz	.Lexit_defer
 .Lexit_cross:
 	PROLOGUE
@@ -224,7 +225,9 @@ SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
 	 * A call the spec lets wait (domains/defer.h): queued from here,
 	 * still on the domain's table and stack, with no crossing, when
 	 * nooks_defer_try(manifest, desc, return address, a0, a1, a2) may;
-	 * else it crosses as any call. The function returns nothing.
+	 * else it crosses as any call. Or one a batched entry's kernel side
+	 * made already (domains/batch.h): it returns at once, else crosses.
+	 * The function returns nothing.
 	 */
 	pushq	%rbp
 	movq	%rsp, %rbp

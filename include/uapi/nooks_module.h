@@ -78,6 +78,11 @@ enum nooks_gate_kind {
  * driver code's crossing (domains/defer.h).
  */
 #define NOOKS_GATE_DEFER	(1U << 31)
+/*
+ * Likewise: a call through the gate may have been made already by the
+ * kernel side of a batched entry (domains/batch.h).
+ */
+#define NOOKS_GATE_PREMADE	(1U << 30)
 
 /* What a gate returns to its caller when the domain has failed. */
 enum nooks_ret_class {

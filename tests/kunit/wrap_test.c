@@ -8,6 +8,7 @@
  * parameter does to the domain, and that the generated table is usable.
  */
 #include <kunit/test.h>
+#include <linux/blk-mq.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
@@ -358,6 +359,37 @@ static void nooks_test_napi_schedule_twice(struct kunit *test)
 	nooks_wt_expect_fault(test, "__napi_schedule: a napi_struct already on a poll list");
 }
 
+/*
+ * blk_mq_start_request: of a request the domain holds only; one started
+ * already (by a batch, domains/batch.c) is not started again.
+ */
+static void nooks_test_start_request(struct kunit *test)
+{
+	struct request *rq = kunit_kzalloc(test, sizeof(*rq), GFP_KERNEL);
+	struct nooks_xpc_frame f;
+
+	KUNIT_ASSERT_NOT_NULL(test, rq);
+	nooks_wt_frame(test, &f, "blk_mq_start_request", (unsigned long)rq,
+		       0, 0, 0, 0, 0);
+	nooks_wrap_acquire(&f, NOOKS_OBJ_REQUEST, (unsigned long)rq,
+			   sizeof(*rq), NULL, NULL, 0, NOOKS_WRAPF_AGAIN_OK);
+	f.target = (unsigned long)blk_mq_start_request;
+	KUNIT_EXPECT_EQ(test, nooks_wt_wrap[0]->pre(&f), 0);
+	KUNIT_EXPECT_EQ(test, f.target, (unsigned long)blk_mq_start_request);
+	WRITE_ONCE(rq->state, MQ_RQ_IN_FLIGHT);
+	f.target = (unsigned long)blk_mq_start_request;
+	KUNIT_EXPECT_EQ(test, nooks_wt_wrap[0]->pre(&f), 0);
+	KUNIT_EXPECT_NE(test, f.target, (unsigned long)blk_mq_start_request);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+	/* a request it was never handed: not dereferenced, a fault */
+	KUNIT_EXPECT_NE(test, nooks_wt_pre(test, "blk_mq_start_request",
+					   (unsigned long)rq + 64, 0, 0, 0, 0, 0),
+			0);
+	nooks_wt_expect_fault(test, "blk_mq_start_request: not a held request");
+	nooks_objtrack_remove(&((struct nooks_domain *)test->priv)->objects,
+			      NOOKS_OBJ_REQUEST, rq);
+}
+
 /* A pointer argument at NULL plus an offset, first or second. */
 static void nooks_test_user_address_args(struct kunit *test)
 {
@@ -694,6 +726,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_dev_addr_mod_dev_addr),
 	KUNIT_CASE(nooks_test_dql_completed),
 	KUNIT_CASE(nooks_test_napi_schedule_twice),
+	KUNIT_CASE(nooks_test_start_request),
 	KUNIT_CASE(nooks_test_bitmap_null),
 	KUNIT_CASE(nooks_test_user_address_args),
 	KUNIT_CASE(nooks_test_stats64_unreadable),

@@ -1483,6 +1483,117 @@ static void nooks_test_batch_calls(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_test_batch_seen.n, 0U);
 }
 
+/*
+ * Premade calls (domains/batch.h): the kernel side made a call for each
+ * argument of a batch before it crossed; the driver's own call of it with
+ * the argument of the batch call that runs returns in the domain. One
+ * with another argument, or outside a batch, crosses.
+ */
+static struct {
+	unsigned int made;		/* by the kernel function */
+	unsigned long arg[NOOKS_BATCH_MAX * 2];
+} nooks_test_premade_seen;
+
+static noinline void nooks_test_kern_start(unsigned long arg)
+{
+	unsigned int n = nooks_test_premade_seen.made;
+
+	if (n < ARRAY_SIZE(nooks_test_premade_seen.arg))
+		nooks_test_premade_seen.arg[n] = arg;
+	nooks_test_premade_seen.made = n + 1;
+}
+
+struct nooks_gate_desc nooks_test_desc_start = {
+	.target = (unsigned long)nooks_test_kern_start,
+	.kind = NOOKS_GATE_EXIT | NOOKS_GATE_PREMADE,
+	.ret_class = NOOKS_RET_VOID,
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_start, nooks_test_desc_start, nooks_xpc_exit);
+
+/* The driver function: starts its argument, and an odd one its next. */
+static int nooks_test_drv_starts(unsigned long arg)
+{
+	nooks_test_exit_start(arg);
+	if (arg & 1)
+		nooks_test_exit_start(arg + 1);
+	return 0;
+}
+
+struct nooks_gate_desc nooks_test_desc_starts = {
+	.target = (unsigned long)nooks_test_drv_starts,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_starts, nooks_test_desc_starts,
+		nooks_xpc_entry);
+
+/* As batch.c's loops: b->done names the call that runs. */
+static unsigned long nooks_test_batch_run_done(unsigned long a0,
+					       struct nooks_batch *b)
+{
+	int (*fn)(unsigned long arg) = (void *)b->target;
+	u32 i;
+
+	for (i = 0; i < b->n; i++) {
+		WRITE_ONCE(b->done, i);
+		fn(b->arg[i]);
+	}
+	WRITE_ONCE(b->done, b->n);
+	return NOOKS_BATCH_RAN | b->n;
+}
+
+static void nooks_test_premade_calls(struct kunit *test)
+{
+	static const unsigned long args[] = { 2, 4, 5, 8 };
+	struct nooks_domain *d = test->priv;
+	struct nooks_batch b;
+	unsigned int i, premade;
+	u64 in, out;
+
+	for (premade = 0; premade < 2; premade++) {
+		memset(&nooks_test_premade_seen, 0,
+		       sizeof(nooks_test_premade_seen));
+		memset(&b, 0, sizeof(b));
+		b.run = nooks_test_batch_run_done;
+		b.premade = premade ? (unsigned long)nooks_test_kern_start : 0;
+		b.n = ARRAY_SIZE(args);
+		for (i = 0; i < b.n; i++)
+			b.arg[i] = args[i];
+		in = nooks_domain_counter(d, NOOKS_CNT_CALLS_IN);
+		out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+		preempt_disable();
+		KUNIT_EXPECT_EQ(test,
+				nooks_batch_call(&b, (void *)nooks_test_entry_starts),
+				NOOKS_BATCH_RAN | ARRAY_SIZE(args));
+		preempt_enable();
+		KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_IN),
+				in + 1);
+		if (!premade) {
+			/* every start crossed: 2, 4, 5, 6 (5's next), 8 */
+			KUNIT_EXPECT_EQ(test, b.premade_hit, 0U);
+			KUNIT_EXPECT_EQ(test, nooks_test_premade_seen.made, 5U);
+			KUNIT_EXPECT_EQ(test,
+					nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+					out + 5);
+			continue;
+		}
+		/* each call's own start returned at once; only 6 crossed */
+		KUNIT_EXPECT_EQ(test, b.premade_hit, 0xfU);
+		KUNIT_EXPECT_EQ(test, nooks_test_premade_seen.made, 1U);
+		KUNIT_EXPECT_EQ(test, nooks_test_premade_seen.arg[0], 6UL);
+		KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+				out + 1);
+	}
+	/* a plain entry, no batch: its start crosses */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_starts(2), 0);
+	KUNIT_EXPECT_EQ(test, nooks_test_premade_seen.made, 2U);
+	KUNIT_EXPECT_EQ(test, nooks_test_premade_seen.arg[1], 2UL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1521,6 +1632,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE_PARAM(nooks_test_defer_calls, nooks_test_defer_gen_params),
 	KUNIT_CASE(nooks_test_defer_bad_param),
 	KUNIT_CASE(nooks_test_batch_calls),
+	KUNIT_CASE(nooks_test_premade_calls),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

@@ -47,6 +47,8 @@ int nooks_test_exit_leaf(int *p);
 void nooks_test_exit_note(long a, long b, long c);
 void nooks_test_exit_cross(void);
 int nooks_test_entry_defer(int before, int after);
+void nooks_test_exit_start(unsigned long arg);
+int nooks_test_entry_starts(unsigned long arg);
 int nooks_test_entry_batched(unsigned long arg);
 
 #endif /* _NOOKS_XPC_TEST_H */
