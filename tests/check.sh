@@ -79,10 +79,16 @@ step sparse make sparse
 tapstep checkpatch tests/style.sh
 tapstep kunit tests/kunit/run.sh
 
+# the shadow scenarios run three rounds of the fault types (30 faults
+# each) instead of five, to keep make check near 30 minutes; all five
+# for e1000, whose ping stream's loss budget (3 a fault) must absorb a
+# rare TX watchdog reset after a restart (about 60 pings)
 for s in tests/e2e/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] && continue
+	rounds=3
+	[ "$(basename "$s")" = shadow-e1000.sh ] && rounds=5
 	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
-		--ko "$top/nooks.ko" "$s"
+		--ko "$top/nooks.ko" --append "nooks_test.rounds=$rounds" "$s"
 done
 # every fault type, the writes included, on the four drivers under
 # page-table protection: PTI off (global kernel mappings: flush-global)
