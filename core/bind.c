@@ -21,6 +21,7 @@
 #include "../arch/x86/hang.h"
 #include "../arch/x86/protect.h"
 #include "../domains/batch.h"
+#include "../domains/local.h"
 #include "../recovery/recovery.h"
 #include "bind.h"
 #include "domain.h"
@@ -189,8 +190,9 @@ MODULE_PARM_DESC(defer,
 
 /*
  * Each exit gate of a function a spec describes gets its typed wrapper,
- * and the gate kind's bits for a deferrable call (domains/defer.h) or one
- * a batched entry may premake (domains/batch.h).
+ * and the gate kind's bits for a deferrable call (domains/defer.h), one
+ * a batched entry may premake (domains/batch.h) or one nooks.ko may
+ * answer in the domain (domains/local.h).
  * nooksctl marked those imports typed from the same specs; a mismatch
  * means nooksctl and nooks.ko were built from different trees.
  */
@@ -231,6 +233,9 @@ nooks_bind_wrappers(struct module *mod, struct nooks_manifest *m,
 		if (wrap[i] && !gates[i].stack_slots &&
 		    nooks_batch_premade_import(name))
 			gates[i].kind |= NOOKS_GATE_PREMADE;
+		if (wrap[i] && !gates[i].stack_slots &&
+		    nooks_local_import(name))
+			gates[i].kind |= NOOKS_GATE_LOCAL;
 		imp = nooks_bind_find_import(m, name);
 		if (!wrap[i] && imp && imp->how == NOOKS_IMPORT_TYPED) {
 			pr_err("%s: nooksctl wrapped %s as typed, but this nooks.ko has no wrapper for it: use the nooksctl built with it\n",

@@ -5,7 +5,7 @@
  *
  *   /sys/kernel/nooks/domains/<name>/{state,module,faults,recoveries,
  *	last_fault,calls_in,calls_out,calls_deferred,calls_batched,
- *	calls_premade,
+ *	calls_premade,calls_local,
  *	memory_bytes,restart,restart_limit,hang_timeout_ms}
  *   /sys/kernel/nooks/domains/<name>/objects/<type>
  */
@@ -181,6 +181,7 @@ NOOKS_COUNTER_ATTR(calls_out, NOOKS_CNT_CALLS_OUT);
 NOOKS_COUNTER_ATTR(calls_deferred, NOOKS_CNT_DEFERRED);
 NOOKS_COUNTER_ATTR(calls_batched, NOOKS_CNT_BATCHED);
 NOOKS_COUNTER_ATTR(calls_premade, NOOKS_CNT_PREMADE);
+NOOKS_COUNTER_ATTR(calls_local, NOOKS_CNT_LOCAL);
 
 static struct kobj_attribute nooks_attr_state = __ATTR_RO(state);
 static struct kobj_attribute nooks_attr_module = __ATTR_RO(module);
@@ -205,6 +206,7 @@ static struct attribute *nooks_domain_attrs[] = {
 	&nooks_attr_calls_deferred.attr,
 	&nooks_attr_calls_batched.attr,
 	&nooks_attr_calls_premade.attr,
+	&nooks_attr_calls_local.attr,
 	&nooks_attr_memory_bytes.attr,
 	&nooks_attr_restart.attr,
 	&nooks_attr_restart_limit.attr,

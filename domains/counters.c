@@ -18,6 +18,7 @@ const char *const nooks_counter_names[NOOKS_CNT_COUNT] = {
 	[NOOKS_CNT_DEFERRED] = "calls_deferred",
 	[NOOKS_CNT_BATCHED] = "calls_batched",
 	[NOOKS_CNT_PREMADE] = "calls_premade",
+	[NOOKS_CNT_LOCAL] = "calls_local",
 };
 EXPORT_SYMBOL_NS_GPL(nooks_counter_names, NOOKS_INTERNAL);
 

@@ -18,6 +18,7 @@ enum nooks_counter {
 	NOOKS_CNT_DEFERRED,	/* driver->kernel calls deferred, no crossing */
 	NOOKS_CNT_BATCHED,	/* kernel->driver calls made in batched entries */
 	NOOKS_CNT_PREMADE,	/* driver->kernel calls a batch made before */
+	NOOKS_CNT_LOCAL,	/* driver->kernel calls answered in the domain */
 
 	NOOKS_CNT_COUNT
 };

@@ -20,6 +20,7 @@
 #include "batch.h"
 #include "defer.h"
 #include "inject.h"
+#include "local.h"
 #include "xpc.h"
 #include "../wrappers/wrap.h"
 
@@ -50,6 +51,7 @@ static_assert(offsetof(struct nooks_gate_desc, target) == NOOKS_DESC_TARGET);
 static_assert(offsetof(struct nooks_gate_desc, kind) == NOOKS_DESC_KIND);
 static_assert(NOOKS_GATE_DEFER == 1U << NOOKS_DESC_DEFER_BIT);
 static_assert(NOOKS_GATE_PREMADE == 1U << NOOKS_DESC_PREMADE_BIT);
+static_assert(NOOKS_GATE_LOCAL == 1U << NOOKS_DESC_LOCAL_BIT);
 static_assert(offsetof(struct nooks_gate_desc, stack_slots) ==
 	      NOOKS_DESC_STACK_SLOTS);
 
@@ -225,6 +227,7 @@ notrace void nooks_xpc_leave(struct nooks_xpc_frame *f)
 	nooks_xpc_pop(f->prev);
 	/* what its driver code deferred is made now (domains/defer.h) */
 	nooks_defer_flush(f);
+	nooks_local_fold(f);
 	/* before the frame goes: a lock it returns with stays held */
 	if (unlikely(READ_ONCE(f->locks)))
 		nooks_objtrack_orphan(&f->domain->objects, &f->locks);
@@ -385,6 +388,7 @@ notrace struct nooks_xpc_frame *nooks_xpc_out(struct nooks_xpc_frame *f)
 		}
 		f->deadline = nooks_xpc_switches();
 		nooks_xpc_pop(cur->prev);
+		nooks_local_fold(cur);
 		/* the calls it deferred come first, in order */
 		if (nooks_defer_flush(cur) &&
 		    unlikely(nooks_xpc_failed(cur->domain))) {

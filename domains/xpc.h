@@ -52,6 +52,8 @@
 #define NOOKS_DESC_DEFER_BIT	31
 /* NOOKS_GATE_PREMADE (domains/batch.h) */
 #define NOOKS_DESC_PREMADE_BIT	30
+/* NOOKS_GATE_LOCAL (domains/local.h) */
+#define NOOKS_DESC_LOCAL_BIT	29
 
 /* Callee-saved registers the gates push below the saved %rbp. */
 #define NOOKS_XPC_PUSHED	40

@@ -175,6 +175,8 @@ SYM_FUNC_END(nooks_xpc_entry)
 
 /* An isolated driver calls a kernel function. */
 SYM_FUNC_START(nooks_xpc_exit)
+	testl	$(1 << NOOKS_DESC_LOCAL_BIT), NOOKS_DESC_KIND(%r11)
+	jnz	.Lexit_local
 	testl	$(1 << NOOKS_DESC_DEFER_BIT | 1 << NOOKS_DESC_PREMADE_BIT), \
 		NOOKS_DESC_KIND(%r11)
 	jnz	.Lexit_defer
@@ -258,6 +260,45 @@ SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
 	testb	%al, %al
 	jz	.Lexit_cross
 	RET
+
+.Lexit_local:
+	/*
+	 * A call nooks.ko may answer in the domain (domains/local.h):
+	 * nooks_local_try(manifest, desc, args), the six argument registers
+	 * at args, in order, still on the domain's table and stack. It
+	 * answers with args[0], or the call crosses as any other.
+	 */
+	pushq	%rbp
+	movq	%rsp, %rbp
+	pushq	%r11
+	pushq	%r10
+	pushq	%r9
+	pushq	%r8
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	movq	%rsp, %rdx
+	movq	%r11, %rsi
+	movq	%r10, %rdi
+	call	nooks_local_try
+	testb	%al, %al
+	jz	.Lexit_local_cross
+	movq	(%rsp), %rax
+	leaq	(%rbp), %rsp
+	popq	%rbp
+	RET
+.Lexit_local_cross:
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%r8
+	popq	%r9
+	popq	%r10
+	popq	%r11
+	popq	%rbp
+	jmp	.Lexit_cross
 SYM_FUNC_END(nooks_xpc_exit)
 
 /*

@@ -83,6 +83,8 @@ enum nooks_gate_kind {
  * kernel side of a batched entry (domains/batch.h).
  */
 #define NOOKS_GATE_PREMADE	(1U << 30)
+/* Likewise: nooks.ko may answer a call in the domain (domains/local.h). */
+#define NOOKS_GATE_LOCAL	(1U << 29)
 
 /* What a gate returns to its caller when the domain has failed. */
 enum nooks_ret_class {

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Deferred exit calls (domains/defer.h), on Debian's null_blk and dummy,
 # with page-table protection off and on, against nooks.ko's defer=0 in
-# the same guest. Crossing counts are exact, not timed: null_blk crosses
+# the same guest, local calls off (with them, dummy's
+# skb_clone_tx_timestamp does not cross at all: tests/e2e/local.sh).
+# Crossing counts are exact, not timed: null_blk crosses
 # out three times per I/O (blk_mq_start_request, blk_mq_complete_request,
 # blk_mq_end_request) and dummy twice per packet (skb_clone_tx_timestamp,
 # consume_skb); deferred, the completion's two and the free wait for the
@@ -72,8 +74,8 @@ dummy_run() {
 
 check "modprobe pktgen" modprobe pktgen
 for prot in 0 1; do
-	check "insmod nooks.ko protection=$prot defer=0" \
-		insmod /nooks/nooks.ko protection=$prot defer=0
+	check "insmod nooks.ko protection=$prot defer=0 local=0" \
+		insmod /nooks/nooks.ko protection=$prot defer=0 local=0
 	install_agent
 	null_blk_run $prot 0
 	check_eq "p=$prot: null_blk, nothing deferred: 3 calls out per I/O" \
@@ -83,8 +85,8 @@ for prot in 0 1; do
 		"200 0" "$PER"
 	check "rmmod nooks" rmmod nooks
 
-	check "insmod nooks.ko protection=$prot" \
-		insmod /nooks/nooks.ko protection=$prot
+	check "insmod nooks.ko protection=$prot local=0" \
+		insmod /nooks/nooks.ko protection=$prot local=0
 	install_agent
 	null_blk_run $prot 1
 	check_eq "p=$prot: null_blk deferred: 1 call out, 2 deferred per I/O" \

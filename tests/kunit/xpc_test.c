@@ -10,6 +10,8 @@
 #include <kunit/test.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/kernel.h>
 #include <linux/netdevice.h>
 #include <linux/preempt.h>
@@ -1594,6 +1596,111 @@ static void nooks_test_premade_calls(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 }
 
+/*
+ * Local calls (domains/local.h): the DMA map and unmap of a dma-direct
+ * device are answered in the domain; those of a device with dma_map_ops
+ * (an IOMMU's) cross to the kernel's functions.
+ */
+static struct {
+	unsigned int maps, unmaps;
+	struct page *page;
+} nooks_test_local_seen;
+
+static dma_addr_t nooks_test_ops_map(struct device *dev, struct page *page,
+				     unsigned long offset, size_t size,
+				     enum dma_data_direction dir,
+				     unsigned long attrs)
+{
+	nooks_test_local_seen.maps++;
+	return 0x1000 + offset;
+}
+
+static void nooks_test_ops_unmap(struct device *dev, dma_addr_t addr,
+				 size_t size, enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	nooks_test_local_seen.unmaps++;
+}
+
+static const struct dma_map_ops nooks_test_dma_ops = {
+	.map_page = nooks_test_ops_map,
+	.unmap_page = nooks_test_ops_unmap,
+};
+
+struct nooks_gate_desc nooks_test_local_gates[2] = {
+	{
+		.target = (unsigned long)dma_map_page_attrs,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_UNKNOWN,
+	},
+	{
+		.target = (unsigned long)dma_unmap_page_attrs,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_VOID,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_dma_map, nooks_test_local_gates,
+		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_dma_unmap, nooks_test_local_gates + 24,
+		nooks_xpc_exit);
+
+/* The driver function: maps 64 bytes at 16 in the page, unmaps them. */
+static u64 nooks_test_drv_dma(struct device *dev)
+{
+	dma_addr_t addr = nooks_test_exit_dma_map(dev, nooks_test_local_seen.page,
+						  16, 64, DMA_TO_DEVICE, 0);
+
+	nooks_test_exit_dma_unmap(dev, addr, 64, DMA_TO_DEVICE, 0);
+	return addr;
+}
+
+struct nooks_gate_desc nooks_test_desc_dma = {
+	.target = (unsigned long)nooks_test_drv_dma,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_UNKNOWN,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_dma, nooks_test_desc_dma, nooks_xpc_entry);
+
+static void nooks_test_local_calls(struct kunit *test)
+{
+	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	u64 mask = DMA_BIT_MASK(64), out, local;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	memset(&nooks_test_local_seen, 0, sizeof(nooks_test_local_seen));
+	nooks_test_local_seen.page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nooks_test_local_seen.page);
+	dev->dma_mask = &mask;
+	out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+	local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+
+	/* dma-direct: the physical address, no crossing out */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dma(dev),
+			(u64)page_to_phys(nooks_test_local_seen.page) + 16);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
+			local + 2);
+
+	/* dma_map_ops: both cross, to the ops */
+	set_dma_ops(dev, &nooks_test_dma_ops);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dma(dev), 0x1000ULL + 16);
+	KUNIT_EXPECT_EQ(test, nooks_test_local_seen.maps, 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_local_seen.unmaps, 1U);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+			out + 2);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
+			local + 2);
+
+	/* a device pointer in the user half: the driver's fault */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dma((struct device *)64), 0ULL);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
+	__free_page(nooks_test_local_seen.page);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1633,6 +1740,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_defer_bad_param),
 	KUNIT_CASE(nooks_test_batch_calls),
 	KUNIT_CASE(nooks_test_premade_calls),
+	KUNIT_CASE(nooks_test_local_calls),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

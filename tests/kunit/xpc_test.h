@@ -49,6 +49,14 @@ void nooks_test_exit_cross(void);
 int nooks_test_entry_defer(int before, int after);
 void nooks_test_exit_start(unsigned long arg);
 int nooks_test_entry_starts(unsigned long arg);
+struct device;
+struct page;
+u64 nooks_test_exit_dma_map(struct device *dev, struct page *page,
+			    unsigned long offset, size_t size, int dir,
+			    unsigned long attrs);
+void nooks_test_exit_dma_unmap(struct device *dev, u64 addr, size_t size,
+			       int dir, unsigned long attrs);
+u64 nooks_test_entry_dma(struct device *dev);
 int nooks_test_entry_batched(unsigned long arg);
 
 #endif /* _NOOKS_XPC_TEST_H */

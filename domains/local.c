@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Local calls (local.h). nooks_local_try() runs in the exit gate before
+ * it leaves the domain, on the domain's table and stack: it reads the
+ * kernel (read-only there: a device, the vmemmap base) and writes this
+ * CPU's count of local calls (per-CPU, which a domain may write) and the
+ * gate's saved registers, nothing else. A bad pointer it is handed
+ * faults there, and the fault is the driver's, as if its own code had
+ * dereferenced it (arch/x86/fault.c).
+ *
+ * The calls answered: dma_map_page_attrs() and dma_unmap_page_attrs() of
+ * a dma-direct device, and skb_clone_tx_timestamp(), which a NIC driver
+ * calls for each packet it sends and which does nothing unless the
+ * packet has a socket and the device a PHY time stamper.
+ *
+ * What a local call does not do that its crossing would: run its typed
+ * wrapper. A DMA mapping made locally is not recorded in the domain's
+ * object tracker: it holds nothing a recovery would have to release (its
+ * unmap does nothing either), and its unmap is local too, since the
+ * device decides both. A mapping made through swiotlb crosses, is
+ * recorded, and its unmap, an address in the swiotlb pool, crosses.
+ *
+ * Not instrumented (Kbuild).
+ */
+#include <linux/dma-direction.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/phy.h>
+#include <linux/skbuff.h>
+#include <linux/string.h>
+#include <linux/swiotlb.h>
+#include <asm/mem_encrypt.h>
+
+#include "../core/domain.h"
+#include "local.h"
+#include "xpc.h"
+
+/* Bind from now with local calls (off: every call crosses, to compare). */
+static bool nooks_local_on = true;
+module_param_named(local, nooks_local_on, bool, 0644);
+MODULE_PARM_DESC(local,
+		 "answer DMA maps and unmaps of dma-direct devices and empty TX timestamp calls in the domain, in modules bound from now on (default on)");
+
+/*
+ * Local calls made on this CPU, per context level (task, softirq,
+ * hardirq, NMI), not yet counted in a domain: the innermost entry frame
+ * of the level's driver code made them, and counts them when it leaves
+ * or crosses out (nooks_local_fold()).
+ */
+static DEFINE_PER_CPU(u32, nooks_local_calls[4]);
+
+static __always_inline unsigned int nooks_local_level(u32 context)
+{
+	if (context & NMI_MASK)
+		return 3;
+	if (context & HARDIRQ_MASK)
+		return 2;
+	return context ? 1 : 0;
+}
+
+/*
+ * dma-direct with nothing between memory and the device: no dma_map_ops
+ * (an IOMMU's, the device's or the platform's), no bus offsets, no
+ * memory encryption, no forced bounce buffers. x86 is DMA-coherent: no
+ * cache maintenance either.
+ */
+static __always_inline bool nooks_local_dma_direct(struct device *dev)
+{
+	return !get_dma_ops(dev) && READ_ONCE(dev->dma_mask) &&
+	       !READ_ONCE(dev->dma_range_map) && !sme_me_mask &&
+	       !is_swiotlb_force_bounce(dev);
+}
+
+/*
+ * dma_map_page_attrs(dev, page, offset, size, dir, attrs) as dma-direct
+ * makes it when the device can reach the page: its physical address.
+ * One it cannot reach goes to swiotlb, or fails: the kernel's to do.
+ */
+static __always_inline bool nooks_local_dma_map(u64 *a)
+{
+	struct device *dev = (struct device *)(unsigned long)a[0];
+	struct page *page = (struct page *)(unsigned long)a[1];
+	u64 size = a[3], limit;
+	phys_addr_t phys;
+
+	if (!valid_dma_direction((int)a[4]) || !size ||
+	    !nooks_local_dma_direct(dev))
+		return false;
+	phys = page_to_phys(page) + a[2];
+	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	if (phys + size - 1 < phys || phys + size - 1 > limit)
+		return false;
+	a[0] = phys;
+	return true;
+}
+
+/*
+ * dma_unmap_page_attrs(dev, addr, size, dir, attrs): nothing to do for
+ * dma-direct unless the address is a swiotlb bounce buffer.
+ */
+static __always_inline bool nooks_local_dma_unmap(u64 *a)
+{
+	struct device *dev = (struct device *)(unsigned long)a[0];
+
+	return valid_dma_direction((int)a[3]) && nooks_local_dma_direct(dev) &&
+	       !is_swiotlb_buffer(dev, a[1]);
+}
+
+#ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
+/*
+ * skb_clone_tx_timestamp(skb), of every packet a NIC driver sends (in
+ * skb_tx_timestamp()): it does nothing for a packet of no socket, nor on
+ * a device with no PHY time stamper, where the kernel's would not get
+ * far (it would dereference the missing PHY for a PTP packet).
+ */
+static __always_inline bool nooks_local_tx_timestamp(u64 *a)
+{
+	struct sk_buff *skb = (struct sk_buff *)(unsigned long)a[0];
+	struct phy_device *phydev;
+
+	if (!READ_ONCE(skb->sk))
+		return true;
+	phydev = READ_ONCE(skb->dev->phydev);
+	return !phydev || !READ_ONCE(phydev->mii_ts);
+}
+#endif
+
+/**
+ * nooks_local_try() - answer a call of a local function in the domain
+ * @m: the calling module's manifest (%r10 of its exit stub)
+ * @desc: the exit gate's descriptor (%r11), with NOOKS_GATE_LOCAL
+ * @args: the call's six argument registers, as the gate saved them;
+ *	args[0] becomes the return value when the call is answered
+ *
+ * Only for driver code under an entry frame of its own live domain in
+ * this context, which counts the call.
+ *
+ * Context: the exit gate, on the domain's table.
+ * Return: true if answered (the gate returns args[0] to the driver).
+ */
+notrace bool nooks_local_try(struct nooks_manifest *m,
+			     const struct nooks_gate_desc *desc, u64 *args)
+{
+	struct nooks_xpc_frame *cur = this_cpu_read(nooks_xpc_cur);
+	u32 context = nooks_xpc_context();
+	bool done;
+
+	if (!cur || cur->context != context || cur->manifest != m ||
+	    READ_ONCE(cur->domain->state) != NOOKS_STATE_LIVE)
+		return false;
+	if (desc->target == (unsigned long)dma_map_page_attrs)
+		done = nooks_local_dma_map(args);
+	else if (desc->target == (unsigned long)dma_unmap_page_attrs)
+		done = nooks_local_dma_unmap(args);
+#ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
+	else if (desc->target == (unsigned long)skb_clone_tx_timestamp)
+		done = nooks_local_tx_timestamp(args);
+#endif
+	else
+		return false;
+	if (done)
+		this_cpu_inc(nooks_local_calls[nooks_local_level(context)]);
+	return done;
+}
+
+/**
+ * nooks_local_import() - may calls of an import be local?
+ * @name: the kernel function an exit gate calls
+ *
+ * Return: true for the functions nooks_local_try() knows, while local
+ * calls are on.
+ */
+bool nooks_local_import(const char *name)
+{
+	return READ_ONCE(nooks_local_on) &&
+	       (!strcmp(name, "dma_map_page_attrs") ||
+		!strcmp(name, "dma_unmap_page_attrs") ||
+		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
+		 !strcmp(name, "skb_clone_tx_timestamp")));
+}
+
+/**
+ * nooks_local_fold() - count the local calls of an entry frame's code
+ * @f: the innermost entry frame of its context on this CPU, which
+ *	leaves or crosses out
+ *
+ * Context: kernel code, preemption off.
+ */
+notrace void nooks_local_fold(struct nooks_xpc_frame *f)
+{
+	u32 *n = this_cpu_ptr(&nooks_local_calls[nooks_local_level(f->context)]);
+
+	if (likely(!*n))
+		return;
+	this_cpu_add(f->domain->counters->v[NOOKS_CNT_LOCAL], *n);
+	*n = 0;
+}
