@@ -16,9 +16,6 @@
 
 IOS=4096
 
-# delta DOMAIN FILE BEFORE: FILE's value now minus BEFORE
-delta() { echo $(($(sysfs_domain "$1" "$2") - $3)); }
-
 # batch_run PROT BATCH: calls_in, calls_out, calls_batched, calls_premade
 # per I/O (x100) in PER
 batch_run() {

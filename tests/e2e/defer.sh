@@ -16,9 +16,6 @@
 IOS=3000
 PKTS=5000
 
-# delta DOMAIN FILE BEFORE: FILE's value now minus BEFORE
-delta() { echo $(($(sysfs_domain "$1" "$2") - $3)); }
-
 # null_blk_run PROT DEFER: calls_out and calls_deferred per I/O (x100)
 # in PER
 null_blk_run() {
@@ -55,16 +52,9 @@ dummy_run() {
 	ip link set dummy0 up
 	out0=$(sysfs_domain dummy calls_out)
 	def0=$(sysfs_domain dummy calls_deferred)
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
-	echo "add_device dummy0" > /proc/net/pktgen/kpktgend_0
-	echo "count $PKTS" > /proc/net/pktgen/dummy0
-	echo "dst 10.9.0.2" > /proc/net/pktgen/dummy0
-	echo "dst_mac 52:54:00:12:34:57" > /proc/net/pktgen/dummy0
-	echo "start" > /proc/net/pktgen/pgctrl
-	sent=$(sed -n 's/.*sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/dummy0)
+	sent=$(pktgen_send dummy0 $PKTS)
 	out=$(delta dummy calls_out "$out0")
 	def=$(delta dummy calls_deferred "$def0")
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
 	echo "# protection=$1 defer=$2 dummy: $sent packets, calls_out $out, calls_deferred $def"
 	check_eq "p=$1 d=$2: dummy sent them all" "$PKTS" "$sent"
 	check_eq "p=$1 d=$2: dummy live" live "$(sysfs_domain dummy state)"

@@ -61,6 +61,22 @@ sysfs_domain() {
 	cat "/sys/kernel/nooks/domains/$1/$2" 2>/dev/null
 }
 
+# delta DOMAIN FILE BEFORE: FILE's value now minus BEFORE
+delta() { echo $(($(sysfs_domain "$1" "$2") - $3)); }
+
+# pktgen_send IFC COUNT: pktgen (modprobe'd) sends COUNT 60-byte packets
+# on IFC to 10.9.0.2 at a MAC of no one; prints how many it sent
+pktgen_send() {
+	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
+	echo "add_device $1" > /proc/net/pktgen/kpktgend_0
+	echo "count $2" > /proc/net/pktgen/"$1"
+	echo "dst 10.9.0.2" > /proc/net/pktgen/"$1"
+	echo "dst_mac 52:54:00:12:34:57" > /proc/net/pktgen/"$1"
+	echo "start" > /proc/net/pktgen/pgctrl
+	sed -n 's/.*sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/"$1"
+	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
+}
+
 # show_objects DOMAIN: the nonzero object counts, as a TAP comment
 show_objects() {
 	local f line=""

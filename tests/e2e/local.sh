@@ -6,17 +6,14 @@
 # and calls skb_clone_tx_timestamp, which does nothing for a packet of
 # no socket (pktgen's): three crossings out per packet with local=0,
 # three local calls (an exact count) and none with local=1. dummy,
-# whose skb free is deferred, then crosses out for nothing it sends. pktgen's packets go to the restricted user
-# network (nothing leaves the VM), and a ping to its gateway answers
-# before and after.
+# whose skb free is deferred, then crosses out for nothing it sends.
+# e1000's packets go to the restricted user network (nothing leaves the
+# VM), and a ping to its gateway answers before and after.
 # testvm-modules: e1000 dummy pktgen
 # testvm-qemu: -netdev user,id=n0,restrict=on -device e1000,netdev=n0
 # testvm-timeout: 400
 
 PKTS=5000
-
-# delta DOMAIN FILE BEFORE: FILE's value now minus BEFORE
-delta() { echo $(($(sysfs_domain "$1" "$2") - $3)); }
 
 # e1000_run PROT LOCAL: calls_out and calls_local per packet (x100) in PER
 e1000_run() {
@@ -28,18 +25,11 @@ e1000_run() {
 		ping -c 3 -W 3 10.0.2.2
 	out0=$(sysfs_domain e1000 calls_out)
 	loc0=$(sysfs_domain e1000 calls_local)
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
-	echo "add_device $ifc" > /proc/net/pktgen/kpktgend_0
-	echo "count $PKTS" > /proc/net/pktgen/"$ifc"
-	echo "dst 10.0.2.99" > /proc/net/pktgen/"$ifc"
-	echo "dst_mac 52:54:00:12:34:57" > /proc/net/pktgen/"$ifc"
-	echo "start" > /proc/net/pktgen/pgctrl
-	sent=$(sed -n 's/.*sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/"$ifc")
+	sent=$(pktgen_send "$ifc" $PKTS)
 	# the completions of the last packets
 	sleep 1
 	out=$(delta e1000 calls_out "$out0")
 	loc=$(delta e1000 calls_local "$loc0")
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
 	echo "# protection=$1 local=$2 e1000: ${sent:-0} packets, calls_out $out, calls_local $loc"
 	check_eq "p=$1 l=$2: e1000 sent them all" "$PKTS" "${sent:-0}"
 	check "p=$1 l=$2: ping 10.0.2.2 after" ping -c 2 -W 3 10.0.2.2
@@ -56,16 +46,9 @@ dummy_run() {
 	ip link set dummy0 up
 	out0=$(sysfs_domain dummy calls_out)
 	loc0=$(sysfs_domain dummy calls_local)
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
-	echo "add_device dummy0" > /proc/net/pktgen/kpktgend_0
-	echo "count $PKTS" > /proc/net/pktgen/dummy0
-	echo "dst 10.9.0.2" > /proc/net/pktgen/dummy0
-	echo "dst_mac 52:54:00:12:34:57" > /proc/net/pktgen/dummy0
-	echo "start" > /proc/net/pktgen/pgctrl
-	sent=$(sed -n 's/.*sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/dummy0)
+	sent=$(pktgen_send dummy0 $PKTS)
 	out=$(delta dummy calls_out "$out0")
 	loc=$(delta dummy calls_local "$loc0")
-	echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
 	echo "# dummy: ${sent:-0} packets, calls_out $out, calls_local $loc"
 	check_eq "dummy sent them all" "$PKTS" "${sent:-0}"
 	check "dummy: nooksctl unload dummy" nooksctl unload dummy
