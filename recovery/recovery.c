@@ -393,7 +393,8 @@ void nooks_recovery_unquarantine(struct nooks_domain *d)
  * release frees (e1000 under a ping stream corrupted the page tables of
  * the next process to get those pages); and as the restarted driver may
  * let it write again before resetting it, those coherent buffers are
- * kept until the domain goes. Then the block requests it took
+ * kept until the domain goes; a net_device it corrupted is not freed
+ * (recovery/corrupt.c). Then the block requests it took
  * and will never complete end with an I/O error, its PCI devices stop
  * asserting INTx and its interrupt lines are unmasked (a line may be
  * shared); then every object, newest first. The locks
@@ -418,6 +419,7 @@ void nooks_recovery_release(struct nooks_domain *d, unsigned long *released)
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_MASTER,
 				  nooks_recovery_stop_dma_one, NULL);
 	nooks_recovery_quarantine(d);
+	nooks_recovery_leak_corrupt(d);
 	nooks_recovery_fail_requests(d);
 	nooks_objtrack_visit_type(&d->objects, NOOKS_OBJ_PCI_ENABLED,
 				  nooks_recovery_intx_off_one, &pcis);

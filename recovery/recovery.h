@@ -18,5 +18,8 @@ bool nooks_recovery_wait(struct nooks_domain *d, unsigned int timeout_ms);
 void nooks_recovery_release(struct nooks_domain *d, unsigned long *released);
 void nooks_recovery_run(struct nooks_domain *d);
 void nooks_recovery_unquarantine(struct nooks_domain *d);
+struct net_device;
+bool nooks_recovery_netdev_sane(const struct net_device *dev);
+void nooks_recovery_leak_corrupt(struct nooks_domain *d);
 
 #endif /* _NOOKS_RECOVERY_H */

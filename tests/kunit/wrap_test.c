@@ -13,6 +13,7 @@
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
+#include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -20,6 +21,7 @@
 #include <linux/workqueue.h>
 
 #include "../../core/domain.h"
+#include "../../recovery/recovery.h"
 #include "../../wrappers/wrap.h"
 
 MODULE_IMPORT_NS(NOOKS_INTERNAL);
@@ -390,6 +392,35 @@ static void nooks_test_start_request(struct kunit *test)
 			      NOOKS_OBJ_REQUEST, rq);
 }
 
+/*
+ * A net_device whose kernel-owned pointers or lists the driver
+ * overwrote is not given to free_netdev by recovery (recovery/corrupt.c).
+ */
+static void nooks_test_netdev_sane(struct kunit *test)
+{
+	struct net_device *dev = alloc_netdev_mqs(0, "nt%d", NET_NAME_UNKNOWN,
+						  ether_setup, 1, 1);
+	struct netdev_queue *tx;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_EXPECT_TRUE(test, nooks_recovery_netdev_sane(dev));
+	RCU_INIT_POINTER(dev->ingress_queue, (struct netdev_queue *)0x1000);
+	KUNIT_EXPECT_FALSE(test, nooks_recovery_netdev_sane(dev));
+	RCU_INIT_POINTER(dev->ingress_queue, NULL);
+	dev->napi_list.next = NULL;
+	KUNIT_EXPECT_FALSE(test, nooks_recovery_netdev_sane(dev));
+	INIT_LIST_HEAD(&dev->napi_list);
+	dev->dev_addrs.list.prev = &dev->napi_list;
+	KUNIT_EXPECT_FALSE(test, nooks_recovery_netdev_sane(dev));
+	INIT_LIST_HEAD(&dev->dev_addrs.list);
+	tx = dev->_tx;
+	dev->_tx = (struct netdev_queue *)0xdead000000000000UL;
+	KUNIT_EXPECT_FALSE(test, nooks_recovery_netdev_sane(dev));
+	dev->_tx = tx;
+	KUNIT_EXPECT_TRUE(test, nooks_recovery_netdev_sane(dev));
+	free_netdev(dev);
+}
+
 /* A pointer argument at NULL plus an offset, first or second. */
 static void nooks_test_user_address_args(struct kunit *test)
 {
@@ -727,6 +758,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_dql_completed),
 	KUNIT_CASE(nooks_test_napi_schedule_twice),
 	KUNIT_CASE(nooks_test_start_request),
+	KUNIT_CASE(nooks_test_netdev_sane),
 	KUNIT_CASE(nooks_test_bitmap_null),
 	KUNIT_CASE(nooks_test_user_address_args),
 	KUNIT_CASE(nooks_test_stats64_unreadable),
