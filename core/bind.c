@@ -189,6 +189,26 @@ MODULE_PARM_DESC(defer,
 		 "defer the calls specs say may wait, in modules bound from now on (default on)");
 
 /*
+ * The bits of the kind of an exit gate of @name, with wrapper @w and its
+ * arguments all in registers, for calls that need not cross: deferred
+ * (domains/defer.h), premade by a batched entry (domains/batch.h) or
+ * answered in the domain (domains/local.h).
+ */
+static u32 nooks_bind_gate_bits(const struct nooks_wrapper *w,
+				const char *name)
+{
+	u32 bits = 0;
+
+	if ((w->flags & NOOKS_WRAP_DEFER) && nooks_bind_defer_on)
+		bits |= NOOKS_GATE_DEFER;
+	if (nooks_batch_premade_import(name))
+		bits |= NOOKS_GATE_PREMADE;
+	if (nooks_local_import(name))
+		bits |= NOOKS_GATE_LOCAL;
+	return bits;
+}
+
+/*
  * Each exit gate of a function a spec describes gets its typed wrapper,
  * and the gate kind's bits for a deferrable call (domains/defer.h), one
  * a batched entry may premake (domains/batch.h) or one nooks.ko may
@@ -227,15 +247,8 @@ nooks_bind_wrappers(struct module *mod, struct nooks_manifest *m,
 		wrap[i] = nooks_wrapper_find(name);
 		if (!wrap[i])
 			(*generic)++;
-		else if ((wrap[i]->flags & NOOKS_WRAP_DEFER) &&
-			 !gates[i].stack_slots && nooks_bind_defer_on)
-			gates[i].kind |= NOOKS_GATE_DEFER;
-		if (wrap[i] && !gates[i].stack_slots &&
-		    nooks_batch_premade_import(name))
-			gates[i].kind |= NOOKS_GATE_PREMADE;
-		if (wrap[i] && !gates[i].stack_slots &&
-		    nooks_local_import(name))
-			gates[i].kind |= NOOKS_GATE_LOCAL;
+		else if (!gates[i].stack_slots)
+			gates[i].kind |= nooks_bind_gate_bits(wrap[i], name);
 		imp = nooks_bind_find_import(m, name);
 		if (!wrap[i] && imp && imp->how == NOOKS_IMPORT_TYPED) {
 			pr_err("%s: nooksctl wrapped %s as typed, but this nooks.ko has no wrapper for it: use the nooksctl built with it\n",

@@ -16,6 +16,7 @@
 #include "../include/uapi/nooks.h"
 #include "../include/uapi/nooks_module.h"
 #include "../domains/counters.h"
+#include "../domains/xpc.h"
 #include "../objtrack/objtrack.h"
 #include "../recovery/shadow/shadow.h"
 
@@ -167,6 +168,23 @@ nooks_domain_wrapper(struct nooks_domain *d, const struct nooks_gate_desc *desc)
 		return READ_ONCE(wrap[i]);
 	/* The gate the free payloads of nooksctl inject call kfree by. */
 	return desc == &d->inject_gate ? READ_ONCE(d->inject_wrap) : NULL;
+}
+
+/*
+ * For an exit gate, before it leaves the domain (a deferred, premade or
+ * local call): the entry frame of the calling driver code of module @m,
+ * running in this context under its live domain; NULL if there is none,
+ * and the call must cross.
+ */
+static __always_inline struct nooks_xpc_frame *
+nooks_domain_caller(struct nooks_manifest *m)
+{
+	struct nooks_xpc_frame *cur = nooks_xpc_running();
+
+	if (!cur || cur->manifest != m ||
+	    READ_ONCE(cur->domain->state) != NOOKS_STATE_LIVE)
+		return NULL;
+	return cur;
 }
 
 static inline u64 nooks_domain_counter(struct nooks_domain *d,

@@ -47,19 +47,17 @@ notrace bool nooks_defer_try(struct nooks_manifest *m,
 			     const struct nooks_gate_desc *desc, u64 ret,
 			     u64 a0, u64 a1, u64 a2)
 {
-	struct nooks_xpc_frame *cur = this_cpu_read(nooks_xpc_cur);
-	u32 context = nooks_xpc_context();
+	struct nooks_xpc_frame *cur = nooks_domain_caller(m);
 	struct nooks_defer_queue *q;
 	struct nooks_defer_call *c;
 	u32 n;
 
-	if (!cur || cur->context != context || cur->manifest != m ||
-	    READ_ONCE(cur->domain->state) != NOOKS_STATE_LIVE)
+	if (!cur)
 		return false;
 	/* not deferred: made already, or crosses (domains/batch.h) */
 	if (desc->kind & NOOKS_GATE_PREMADE)
 		return nooks_batch_premade(cur, desc, a0);
-	q = nooks_defer_queue(context);
+	q = nooks_defer_queue(cur->context);
 	if (!q)
 		return false;
 	n = READ_ONCE(q->n);

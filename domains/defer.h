@@ -48,12 +48,9 @@ DECLARE_PER_CPU(struct nooks_defer_queue, nooks_defer_queues[NOOKS_DEFER_LEVELS]
 /* The queue of @context (enum of nooks_xpc_context()); NULL in an NMI. */
 static __always_inline struct nooks_defer_queue *nooks_defer_queue(u32 context)
 {
-	unsigned int level;
-
 	if (context & NMI_MASK)
 		return NULL;
-	level = context & HARDIRQ_MASK ? 2 : context ? 1 : 0;
-	return this_cpu_ptr(&nooks_defer_queues[level]);
+	return this_cpu_ptr(&nooks_defer_queues[nooks_xpc_level(context)]);
 }
 
 /* Called by the exit gate, on the domain's table: see defer.c. */

@@ -52,16 +52,7 @@ MODULE_PARM_DESC(local,
  * of the level's driver code made them, and counts them when it leaves
  * or crosses out (nooks_local_fold()).
  */
-static DEFINE_PER_CPU(u32, nooks_local_calls[4]);
-
-static __always_inline unsigned int nooks_local_level(u32 context)
-{
-	if (context & NMI_MASK)
-		return 3;
-	if (context & HARDIRQ_MASK)
-		return 2;
-	return context ? 1 : 0;
-}
+static DEFINE_PER_CPU(u32, nooks_local_calls[NOOKS_XPC_LEVELS]);
 
 /*
  * dma-direct with nothing between memory and the device: no dma_map_ops
@@ -146,12 +137,10 @@ static __always_inline bool nooks_local_tx_timestamp(u64 *a)
 notrace bool nooks_local_try(struct nooks_manifest *m,
 			     const struct nooks_gate_desc *desc, u64 *args)
 {
-	struct nooks_xpc_frame *cur = this_cpu_read(nooks_xpc_cur);
-	u32 context = nooks_xpc_context();
+	struct nooks_xpc_frame *cur = nooks_domain_caller(m);
 	bool done;
 
-	if (!cur || cur->context != context || cur->manifest != m ||
-	    READ_ONCE(cur->domain->state) != NOOKS_STATE_LIVE)
+	if (!cur)
 		return false;
 	if (desc->target == (unsigned long)dma_map_page_attrs)
 		done = nooks_local_dma_map(args);
@@ -164,7 +153,7 @@ notrace bool nooks_local_try(struct nooks_manifest *m,
 	else
 		return false;
 	if (done)
-		this_cpu_inc(nooks_local_calls[nooks_local_level(context)]);
+		this_cpu_inc(nooks_local_calls[nooks_xpc_level(cur->context)]);
 	return done;
 }
 
@@ -193,7 +182,7 @@ bool nooks_local_import(const char *name)
  */
 notrace void nooks_local_fold(struct nooks_xpc_frame *f)
 {
-	u32 *n = this_cpu_ptr(&nooks_local_calls[nooks_local_level(f->context)]);
+	u32 *n = this_cpu_ptr(&nooks_local_calls[nooks_xpc_level(f->context)]);
 
 	if (likely(!*n))
 		return;

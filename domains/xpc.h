@@ -153,6 +153,19 @@ static __always_inline u32 nooks_xpc_context(void)
 	return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
 }
 
+/* Interrupt context levels: task, softirq, hardirq, NMI. */
+#define NOOKS_XPC_LEVELS	4
+
+/* The level of @context (a nooks_xpc_context()): 0 to NOOKS_XPC_LEVELS - 1. */
+static __always_inline unsigned int nooks_xpc_level(u32 context)
+{
+	if (context & NMI_MASK)
+		return 3;
+	if (context & HARDIRQ_MASK)
+		return 2;
+	return context & SOFTIRQ_OFFSET ? 1 : 0;
+}
+
 /*
  * The entry frame of the driver code this CPU runs in the current
  * context, or NULL when it runs kernel code: what a fault unwinds to.

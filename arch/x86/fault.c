@@ -59,16 +59,8 @@ struct nooks_fault_slot {
 	unsigned long address;
 };
 
-static DEFINE_PER_CPU(struct nooks_fault_slot[4], nooks_fault_slots);
-
-static __always_inline unsigned int nooks_fault_level(u32 context)
-{
-	if (context & NMI_MASK)
-		return 3;
-	if (context & HARDIRQ_MASK)
-		return 2;
-	return context & SOFTIRQ_OFFSET ? 1 : 0;
-}
+static DEFINE_PER_CPU(struct nooks_fault_slot[NOOKS_XPC_LEVELS],
+		      nooks_fault_slots);
 
 static void nooks_fault_find_tp(struct tracepoint *tp, void *priv)
 {
@@ -142,7 +134,7 @@ notrace void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
 {
 	struct nooks_fault_slot *slot;
 
-	slot = this_cpu_ptr(&nooks_fault_slots[nooks_fault_level(f->context)]);
+	slot = this_cpu_ptr(&nooks_fault_slots[nooks_xpc_level(f->context)]);
 	slot->type = type;
 	slot->ip = regs->ip;
 	slot->address = address;
@@ -158,7 +150,7 @@ notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
 {
 	struct nooks_fault_slot *slot;
 
-	slot = this_cpu_ptr(&nooks_fault_slots[nooks_fault_level(f->context)]);
+	slot = this_cpu_ptr(&nooks_fault_slots[nooks_xpc_level(f->context)]);
 	if (READ_ONCE(slot->frame) != f)
 		return;
 	WRITE_ONCE(slot->frame, NULL);
