@@ -505,9 +505,29 @@ nooks_shadow_net_claimed(const struct net_device *dev,
 }
 
 /*
+ * Byte queue limits as a fresh device has them. The failed driver's
+ * packets in flight never complete: counted against the restarted
+ * driver's, they would keep its queue stopped once they exceed the
+ * limit, for the kernel's transmit watchdog to find seconds later.
+ */
+static void nooks_shadow_net_reset_queues(struct net_device *dev)
+{
+	struct netdev_queue *txq;
+	unsigned int i;
+
+	for (i = 0; i < dev->num_tx_queues; i++) {
+		txq = netdev_get_tx_queue(dev, i);
+		__netif_tx_lock_bh(txq);
+		netdev_tx_reset_queue(txq);
+		__netif_tx_unlock_bh(txq);
+	}
+}
+
+/*
  * The kept device, made what a fresh allocation would give the driver:
- * its private area zeroed, its features cleared, the setup function run
- * again; what the kernel owns of it (flags, queue length) kept.
+ * its private area zeroed, its features cleared, its byte queue limits
+ * reset, the setup function run again; what the kernel owns of it
+ * (flags, queue length) kept.
  */
 static struct net_device *
 nooks_shadow_net_reuse(void (*setup)(struct net_device *))
@@ -525,6 +545,7 @@ nooks_shadow_net_reuse(void (*setup)(struct net_device *))
 	priv_flags = dev->priv_flags;
 	qlen = dev->tx_queue_len;
 	memset(netdev_priv(dev), 0, s->sizeof_priv);
+	nooks_shadow_net_reset_queues(dev);
 	dev->features = 0;
 	dev->hw_features = 0;
 	dev->wanted_features = 0;

@@ -528,6 +528,23 @@ shadow_ping_lost() {
 		END { if (n) printf ", %d lost so far", m + 1 - n }' /tmp/ping-stream
 }
 
+# shadow_drained IFC: its transmit queues count no bytes in flight
+# (byte queue limits) within 3 s: what the failed driver had sent and
+# never completed is not counted against the restarted one
+shadow_drained() {
+	local i q n
+	for i in $(seq 30); do
+		n=0
+		for q in /sys/class/net/"$1"/queues/tx-*/byte_queue_limits/inflight; do
+			[ -r "$q" ] && n=$((n + $(cat "$q")))
+		done
+		[ "$n" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "# $1: $n bytes in flight"
+	return 1
+}
+
 # shadow_nic DRIVER [ring]: the shadow scenario of a PCI NIC on a QEMU
 # hub with a virtio-net peer (shadow-e1000.sh): every fault type,
 # shadow_rounds times, under a ping stream, a TCP stream every fourth
@@ -572,6 +589,8 @@ shadow_nic() {
 			shadow_fault "$drv" "${ft%%:*}" "${ft#*:}" 10.0.3.2
 			check_eq "fault $i (${ft%%:*}): the same interface and configuration" \
 				"$before" "$(shadow_state "$ifc")"
+			check "fault $i (${ft%%:*}): no bytes left in flight" \
+				shadow_drained "$ifc"
 			[ -n "$tcp" ] && shadow_tcp_check "fault $i (${ft%%:*})"
 		done
 	done
@@ -579,6 +598,7 @@ shadow_nic() {
 	check_eq "shadow passive again" passive "$(sysfs_domain "$drv" shadow)"
 	check_sentinel
 	check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
+	check_fails "no transmit timeout" sh -c "dmesg | grep -q 'NETDEV WATCHDOG'"
 	check "nooksctl unload $drv" nooksctl unload "$drv"
 	check "rmmod nooks" rmmod nooks
 }

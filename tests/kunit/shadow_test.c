@@ -90,9 +90,9 @@ static void nooks_test_shadow_passive(struct kunit *test)
 
 /*
  * A failed driver's device is kept, and the restarted driver's
- * allocation of the same size gets it back, zeroed, with what the
- * kernel owns of it (name, flags) kept; its carrier changes stay its
- * own until the link is back.
+ * allocation of the same size gets it back, zeroed, its byte queue
+ * limits reset, with what the kernel owns of it (name, flags) kept;
+ * its carrier changes stay its own until the link is back.
  */
 static void nooks_test_shadow_claim(struct kunit *test)
 {
@@ -110,6 +110,11 @@ static void nooks_test_shadow_claim(struct kunit *test)
 	dev->mtu = 1400;
 	eth_hw_addr_set(dev, addr);
 	memset(netdev_priv(dev), 0xa5, NOOKS_ST_PRIV);
+#ifdef CONFIG_BQL
+	/* in flight when the driver failed, over the limit: never completes */
+	netdev_tx_sent_queue(netdev_get_tx_queue(dev, 0), 1514);
+	KUNIT_EXPECT_TRUE(test, netif_xmit_stopped(netdev_get_tx_queue(dev, 0)));
+#endif
 	nooks_shadow_net_add(d, dev);
 
 	/* what the wrappers recorded when the driver made and registered it */
@@ -149,6 +154,12 @@ static void nooks_test_shadow_claim(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dev->flags & (IFF_UP | IFF_PROMISC),
 			IFF_UP | IFF_PROMISC);
 	KUNIT_EXPECT_EQ(test, dev->mtu, (unsigned int)ETH_DATA_LEN);
+	/* nothing in flight for the restarted driver, its queue not stopped */
+	KUNIT_EXPECT_FALSE(test, netif_xmit_stopped(netdev_get_tx_queue(dev, 0)));
+#ifdef CONFIG_BQL
+	KUNIT_EXPECT_EQ(test, netdev_get_tx_queue(dev, 0)->dql.num_queued,
+			netdev_get_tx_queue(dev, 0)->dql.num_completed);
+#endif
 	/* claimed once: a second allocation is a new device */
 	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
