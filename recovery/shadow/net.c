@@ -61,6 +61,7 @@
 #include "../../domains/xpc.h"
 #include "../../wrappers/entry.h"
 #include "../../wrappers/wrap.h"
+#include "../recovery.h"
 #include "shadow.h"
 
 enum nooks_shadow_net_state {
@@ -423,7 +424,8 @@ static void nooks_shadow_net_snapshot(struct nooks_shadow_netdev *s,
  * Each device the driver allocated and registered itself is
  * snapshotted, its callbacks pointed at the shadow's, and taken out of
  * what recovery releases. A device the kernel allocated (ip link add)
- * is released as before.
+ * is released as before, and so is one the driver corrupted
+ * (nooks_recovery_netdev_sane()), which recovery then leaks.
  *
  * Context: process context (the recovery work), before the release.
  * Return: how many devices it keeps.
@@ -451,6 +453,12 @@ unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 						   NOOKS_OBJ_NETDEV_REGISTERED,
 						   s->dev))
 			continue;
+		/* what its driver corrupted is not handed to the next one */
+		if (!nooks_recovery_netdev_sane(s->dev)) {
+			pr_warn("domain %s: %s (ifindex %d) corrupted by its driver: not kept, the restarted driver gets a new device\n",
+				d->name, s->dev->name, s->dev->ifindex);
+			continue;
+		}
 		if (s->replayed)
 			nooks_shadow_net_snapshot(s, size);
 		s->replayed = false;

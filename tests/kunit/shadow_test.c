@@ -189,9 +189,49 @@ static void nooks_test_shadow_claim(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
 }
 
+/*
+ * A device its driver corrupted (a list the kernel walks broken) is not
+ * kept: it stays what recovery releases (and leaks, recovery/corrupt.c),
+ * and the restarted driver's allocation is a new device.
+ */
+static void nooks_test_shadow_corrupt(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	struct net_device *dev = nooks_st_dev(test);
+	size_t size = ALIGN(sizeof(*dev), NETDEV_ALIGN) + NOOKS_ST_PRIV;
+	struct list_head *next = dev->napi_list.next;
+	const struct net_device_ops *ops = dev->netdev_ops;
+	struct nooks_xpc_frame f;
+
+	nooks_shadow_net_add(d, dev);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(&d->objects, NOOKS_OBJ_NETDEV,
+						 dev, size, NULL, 0,
+						 GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nooks_objtrack_add(&d->objects,
+						 NOOKS_OBJ_NETDEV_REGISTERED,
+						 dev, 0, NULL, 0,
+						 GFP_KERNEL), 0);
+	dev->napi_list.next = (struct list_head *)0x4000UL;
+	KUNIT_EXPECT_EQ(test, nooks_shadow_takeover(d), 0U);
+	dev->napi_list.next = next;
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects,
+						   NOOKS_OBJ_NETDEV), 1UL);
+	KUNIT_EXPECT_PTR_EQ(test, dev->netdev_ops, ops);
+	KUNIT_EXPECT_EQ(test, nooks_shadow_mode(&d->shadow),
+			NOOKS_SHADOW_PASSIVE);
+	nooks_test_hooks_pre(test, &f, "alloc_etherdev_mqs", NOOKS_ST_PRIV, 1, 1);
+	KUNIT_EXPECT_EQ(test, f.target, 0ULL);
+	/* intact, the same device is kept */
+	KUNIT_EXPECT_EQ(test, nooks_shadow_takeover(d), 1U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects,
+						   NOOKS_OBJ_NETDEV), 0UL);
+	KUNIT_EXPECT_PTR_NE(test, dev->netdev_ops, ops);
+}
+
 static struct kunit_case nooks_shadow_test_cases[] = {
 	KUNIT_CASE(nooks_test_shadow_passive),
 	KUNIT_CASE(nooks_test_shadow_claim),
+	KUNIT_CASE(nooks_test_shadow_corrupt),
 	{}
 };
 
