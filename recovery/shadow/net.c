@@ -79,6 +79,9 @@ enum nooks_shadow_net_state {
 struct nooks_shadow_netdev {
 	struct list_head node;		/* under nooks_shadow.lock */
 	struct net_device *dev;		/* immutable */
+	/* immutable: the transmit queues it was registered with */
+	struct netdev_queue *tx;
+	unsigned int num_tx;
 	enum nooks_shadow_net_state state;	/* under nooks_shadow.lock */
 	struct task_struct *claimer;	/* CLAIMED: who allocated it */
 	bool reused;			/* CLAIMED: handed out */
@@ -302,6 +305,8 @@ void nooks_shadow_net_add(struct nooks_domain *d, struct net_device *dev)
 		return;
 	}
 	s->dev = dev;
+	s->tx = dev->_tx;
+	s->num_tx = dev->num_tx_queues;
 	s->state = NOOKS_SHADOW_NET_LIVE;
 	s->replayed = true;
 	spin_lock_irqsave(&sh->lock, flags);
@@ -336,17 +341,32 @@ EXPORT_SYMBOL_NS_GPL(nooks_shadow_net_del, NOOKS_INTERNAL);
 /* --- active --- */
 
 /*
+ * Are @s's transmit queues the ones it was registered with? The driver
+ * may write its net_device: the kernel would set bits across whatever
+ * queue array and count it found there.
+ */
+static bool nooks_shadow_net_intact(const struct nooks_shadow_netdev *s)
+{
+	return READ_ONCE(s->dev->_tx) == s->tx &&
+	       READ_ONCE(s->dev->num_tx_queues) == s->num_tx;
+}
+
+/*
  * Stop handing @dev's driver packets: its transmit queues stopped, the
  * packets wait in the qdisc. A device with no queue (noqueue: dummy)
  * would turn stopped queues into -ENETDOWN for the sender; its packets
  * go on to the failed driver's gate, or the shadow's transmit, which
  * drop them as a lossy link would.
  */
-static void nooks_shadow_net_hold(struct net_device *dev)
+static void nooks_shadow_net_hold(const struct nooks_shadow_netdev *s)
 {
+	struct net_device *dev = s->dev;
 	struct Qdisc *q;
 	bool queue;
 
+	/* corrupted: left to the failed gate, which drops, and to recovery */
+	if (!nooks_shadow_net_intact(s))
+		return;
 	rcu_read_lock();
 	q = rcu_dereference(netdev_get_tx_queue(dev, 0)->qdisc);
 	queue = q && q->enqueue;
@@ -376,7 +396,7 @@ void nooks_shadow_net_fail_locked(struct nooks_shadow *sh)
 		if (s->state == NOOKS_SHADOW_NET_AWAITING)
 			s->state = NOOKS_SHADOW_NET_LIVE;
 		if (s->state == NOOKS_SHADOW_NET_LIVE)
-			nooks_shadow_net_hold(s->dev);
+			nooks_shadow_net_hold(s);
 	}
 }
 
@@ -454,7 +474,8 @@ unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 						   s->dev))
 			continue;
 		/* what its driver corrupted is not handed to the next one */
-		if (!nooks_recovery_netdev_sane(s->dev)) {
+		if (!nooks_shadow_net_intact(s) ||
+		    !nooks_recovery_netdev_sane(s->dev)) {
 			pr_warn("domain %s: %s (ifindex %d) corrupted by its driver: not kept, the restarted driver gets a new device\n",
 				d->name, s->dev->name, s->dev->ifindex);
 			continue;
@@ -462,7 +483,7 @@ unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 		if (s->replayed)
 			nooks_shadow_net_snapshot(s, size);
 		s->replayed = false;
-		nooks_shadow_net_hold(s->dev);
+		nooks_shadow_net_hold(s);
 		nooks_shadow_net_scrub(s->dev, mod);
 		nooks_objtrack_disown(&d->objects, NOOKS_OBJ_NETDEV_REGISTERED,
 				      s->dev);

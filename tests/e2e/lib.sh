@@ -437,6 +437,9 @@ shadow_ping_check() {
 	sent=$(awk '/packets transmitted/ { print $1 }' /tmp/ping-stream)
 	got=$(awk '/packets transmitted/ { print $4 }' /tmp/ping-stream)
 	echo "# ping stream across $1: $sent sent, $got answered, $((sent - got)) lost"
+	# which ones: bursts of them tell an outage from single losses
+	awk -F'seq=' '/seq=/ { split($2, a, " "); seen[a[1] + 0] = 1; if (a[1] + 0 > m) m = a[1] + 0 }
+		END { for (i = 0; i <= m; i++) if (!seen[i]) l = l " " i; if (l != "") print "# lost:" l }' /tmp/ping-stream
 	check_fails "ping stream across $1: no error" \
 		grep -Eiq "unreachable|sendto|error|denied|down" /tmp/ping-stream
 	check "ping stream across $1: at most 3 packets lost per fault" \

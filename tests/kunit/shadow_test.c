@@ -190,9 +190,10 @@ static void nooks_test_shadow_claim(struct kunit *test)
 }
 
 /*
- * A device its driver corrupted (a list the kernel walks broken) is not
- * kept: it stays what recovery releases (and leaks, recovery/corrupt.c),
- * and the restarted driver's allocation is a new device.
+ * A device its driver corrupted (a list the kernel walks broken, its
+ * transmit queues not those it registered with) is not kept: it stays
+ * what recovery releases (and leaks, recovery/corrupt.c), and the
+ * restarted driver's allocation is a new device.
  */
 static void nooks_test_shadow_corrupt(struct kunit *test)
 {
@@ -214,6 +215,10 @@ static void nooks_test_shadow_corrupt(struct kunit *test)
 	dev->napi_list.next = (struct list_head *)0x4000UL;
 	KUNIT_EXPECT_EQ(test, nooks_shadow_takeover(d), 0U);
 	dev->napi_list.next = next;
+	/* more transmit queues than it registered with */
+	dev->num_tx_queues = 4096;
+	KUNIT_EXPECT_EQ(test, nooks_shadow_takeover(d), 0U);
+	dev->num_tx_queues = 1;
 	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects,
 						   NOOKS_OBJ_NETDEV), 1UL);
 	KUNIT_EXPECT_PTR_EQ(test, dev->netdev_ops, ops);
