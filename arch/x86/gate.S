@@ -229,7 +229,8 @@ SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
 	 * nooks_defer_try(manifest, desc, return address, a0, a1, a2) may;
 	 * else it crosses as any call. Or one a batched entry's kernel side
 	 * made already (domains/batch.h): it returns at once, else crosses.
-	 * The function returns nothing.
+	 * The function returns nothing, or a value drivers do not read
+	 * (its spec says unread-return): 0.
 	 */
 	pushq	%rbp
 	movq	%rsp, %rbp
@@ -259,6 +260,7 @@ SYM_INNER_LABEL(nooks_xpc_exit_unwind_trap, SYM_L_GLOBAL)
 	popq	%rbp
 	testb	%al, %al
 	jz	.Lexit_cross
+	xorl	%eax, %eax
 	RET
 
 .Lexit_local:

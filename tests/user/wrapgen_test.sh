@@ -740,13 +740,22 @@ fails btf "argument beyond the prototype in release=" \
 	"e.spec:1: __kmalloc: release=: a2: __kmalloc has 2 arguments" \
 	"__kmalloc acquire memory ret release=kfree(a2)"
 fails btf "defer of a function that returns a value" \
-	"e.spec:1: __kmalloc: defer, yet it returns a value (a deferred call returns nothing and takes at most 3 arguments)" \
+	"e.spec:1: __kmalloc: defer, yet it returns a value (a deferred call returns nothing, or an integer marked unread-return, and takes at most 3 arguments)" \
 	"__kmalloc defer"
+fails btf "defer unread-return of a function that returns a pointer" \
+	"e.spec:1: __kmalloc: defer, yet it returns a value (a deferred call returns nothing, or an integer marked unread-return, and takes at most 3 arguments)" \
+	"__kmalloc defer unread-return"
+fails btf "defer unread-return of a void function" \
+	"e.spec:1: kfree: defer unread-return, yet it returns no integer" \
+	"kfree defer unread-return"
+fails names "defer with an unknown word" \
+	"e.spec:1: defer: unexpected 'later'" \
+	"kfree defer later"
 fails btf "defer of a function of more than 3 arguments" \
-	"e.spec:1: dma_free_attrs: defer, yet it takes more than 3 arguments (a deferred call returns nothing and takes at most 3 arguments)" \
+	"e.spec:1: dma_free_attrs: defer, yet it takes more than 3 arguments (a deferred call returns nothing, or an integer marked unread-return, and takes at most 3 arguments)" \
 	"dma_free_attrs defer"
 fails btf "defer of a variadic function" \
-	"e.spec:1: _printk: defer, yet it is variadic (a deferred call returns nothing and takes at most 3 arguments)" \
+	"e.spec:1: _printk: defer, yet it is variadic (a deferred call returns nothing, or an integer marked unread-return, and takes at most 3 arguments)" \
 	"_printk defer"
 fails btf "ret of a void function" \
 	"e.spec:1: rtnl_lock: acquire: ret: rtnl_lock returns void" \

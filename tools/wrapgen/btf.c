@@ -871,17 +871,28 @@ static void check_func(struct spec *s, struct func *fn)
 			   fn->name);
 		return;
 	}
-	/* the exit gate queues three registers and returns nothing */
-	if (fn->defer &&
-	    (variadic || fn->n_args > 3 ||
-	     btf_class(fn->btf, btf_ret_type(fn->btf, fn)) !=
-	     TC_VOID)) {
-		spec_error(s, fn->file, fn->line,
-			   "%s: defer, yet it %s (a deferred call returns nothing and takes at most 3 arguments)",
-			   fn->name, variadic ? "is variadic" :
-			   fn->n_args > 3 ? "takes more than 3 arguments" :
-			   "returns a value");
-		return;
+	/*
+	 * The exit gate queues three registers and returns 0: nothing, or
+	 * with unread-return an integer the spec says drivers do not read.
+	 */
+	if (fn->defer) {
+		int rc = btf_class(fn->btf, btf_ret_type(fn->btf, fn));
+
+		if (variadic || fn->n_args > 3 ||
+		    (rc != TC_VOID && !(fn->defer_unread && rc == TC_INT))) {
+			spec_error(s, fn->file, fn->line,
+				   "%s: defer, yet it %s (a deferred call returns nothing, or an integer marked unread-return, and takes at most 3 arguments)",
+				   fn->name, variadic ? "is variadic" :
+				   fn->n_args > 3 ? "takes more than 3 arguments" :
+				   "returns a value");
+			return;
+		}
+		if (fn->defer_unread && rc != TC_INT) {
+			spec_error(s, fn->file, fn->line,
+				   "%s: defer unread-return, yet it returns no integer",
+				   fn->name);
+			return;
+		}
 	}
 	for (i = 0; i < fn->n_clauses; i++)
 		if (check_clause(&c, &fn->clauses[i]))

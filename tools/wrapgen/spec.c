@@ -586,6 +586,12 @@ static int parse_clause(struct where *w, struct clause *c, char **tok, int n)
 	}
 	if (!strcmp(tok[0], "defer")) {
 		c->kind = CL_DEFER;
+		/* a value the driver never reads: it gets 0 */
+		if (n > 1 && !strcmp(tok[1], "unread-return")) {
+			c->opts = OPT_UNREAD_RETURN;
+			return no_more(w, "defer unread-return", tok + 2,
+				       n - 2);
+		}
 		return no_more(w, "defer", tok + 1, n - 1);
 	}
 	if (!strncmp(tok[0], "fails=", 6)) {
@@ -782,6 +788,8 @@ static int check_func(struct where *w, struct func *fn)
 			fn->fails = c->fails;
 		if (c->kind == CL_ACQUIRE && c->fails)
 			fails = true;
+		if (c->kind == CL_DEFER && (c->opts & OPT_UNREAD_RETURN))
+			fn->defer_unread = true;
 	}
 	if (n[CL_PLAIN] > 1 || n[CL_SLEEPS] > 1 || n[CL_FAILS] > 1 ||
 	    n[CL_PRE] > 1 || n[CL_CHECK] > 1 || n[CL_LEAF] > 1 ||

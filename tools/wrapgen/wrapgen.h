@@ -78,6 +78,7 @@ enum fails_kind {
 #define OPT_AGAIN_OK		BIT(2)	/* NOOKS_WRAPF_AGAIN_OK */
 #define OPT_GRANT		BIT(3)	/* NOOKS_WRAPF_GRANT */
 #define OPT_BY_NAME		BIT(4)	/* NOOKS_WRAPF_BY_NAME: set by btf.c */
+#define OPT_UNREAD_RETURN	BIT(5)	/* defer: drivers never read the value */
 
 struct clause {
 	enum clause_kind kind;
@@ -113,6 +114,7 @@ struct func {
 	bool sleeps;
 	bool leaf;		/* runs as part of its caller (NOOKS_WRAP_LEAF) */
 	bool defer;		/* may wait for the crossing's end (NOOKS_WRAP_DEFER) */
+	bool defer_unread;	/* ... and returns an integer drivers never read */
 	enum fails_kind fails;	/* the fails= clause */
 	bool has_pre, has_post;	/* hold/release/entry; acquire */
 
