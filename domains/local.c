@@ -11,7 +11,12 @@
  * The calls answered: dma_map_page_attrs() and dma_unmap_page_attrs() of
  * a dma-direct device, and skb_clone_tx_timestamp(), which a NIC driver
  * calls for each packet it sends and which does nothing unless the
- * packet has a socket and the device a PHY time stamper.
+ * packet has a socket and the device a PHY time stamper; the DMA syncs
+ * of a dma-direct device, which do nothing on x86 (DMA-coherent) outside
+ * swiotlb. Without protection, eth_type_trans(), skb_put() and
+ * skb_trim() too, which a NIC driver calls for each packet it receives:
+ * they write the sk_buff, which under protection the domain may not be
+ * granted (an skb of napi_get_frags()), so there they cross.
  *
  * What a local call does not do that its crossing would: run its typed
  * wrapper. A DMA mapping made locally is not recorded in the domain's
@@ -25,6 +30,8 @@
 #include <linux/dma-direction.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -44,7 +51,7 @@
 static bool nooks_local_on = true;
 module_param_named(local, nooks_local_on, bool, 0644);
 MODULE_PARM_DESC(local,
-		 "answer DMA maps and unmaps of dma-direct devices and empty TX timestamp calls in the domain, in modules bound from now on (default on)");
+		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put and skb_trim in the domain, in modules bound from now on (default on)");
 
 /*
  * Local calls made on this CPU, per context level (task, softirq,
@@ -102,6 +109,54 @@ static __always_inline bool nooks_local_dma_unmap(u64 *a)
 	       !is_swiotlb_buffer(dev, a[1]);
 }
 
+/*
+ * dma_sync_single_for_cpu() and _for_device(dev, addr, size, dir): for
+ * dma-direct on x86 (DMA-coherent) nothing either, unless the address is
+ * a swiotlb bounce buffer, which is copied.
+ */
+static __always_inline bool nooks_local_dma_sync(u64 *a)
+{
+	return nooks_local_dma_unmap(a);
+}
+
+/*
+ * skb_put(skb, len) and skb_trim(skb, len) of a linear skb with the room:
+ * what skbuff.c does. A nonlinear skb (the kernel's BUG or WARN), or one
+ * the data would overrun (skb_over_panic), crosses. Only in an
+ * unprotected domain, as for eth_type_trans().
+ */
+static __always_inline bool nooks_local_skb_put(struct nooks_xpc_frame *cur,
+						u64 *a)
+{
+	struct sk_buff *skb = (struct sk_buff *)(unsigned long)a[0];
+	unsigned int len = (unsigned int)a[1];
+	void *tail;
+
+	if (cur->prot || skb_is_nonlinear(skb) ||
+	    len > (unsigned int)(skb_end_pointer(skb) - skb_tail_pointer(skb)))
+		return false;
+	tail = skb_tail_pointer(skb);
+	skb->tail += len;
+	skb->len += len;
+	a[0] = (unsigned long)tail;
+	return true;
+}
+
+static __always_inline bool nooks_local_skb_trim(struct nooks_xpc_frame *cur,
+						 u64 *a)
+{
+	struct sk_buff *skb = (struct sk_buff *)(unsigned long)a[0];
+	unsigned int len = (unsigned int)a[1];
+
+	if (cur->prot || skb_is_nonlinear(skb))
+		return false;
+	if (skb->len > len) {
+		skb->len = len;
+		skb_set_tail_pointer(skb, len);
+	}
+	return true;
+}
+
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 /*
  * skb_clone_tx_timestamp(skb), of every packet a NIC driver sends (in
@@ -120,6 +175,43 @@ static __always_inline bool nooks_local_tx_timestamp(u64 *a)
 	return !phydev || !READ_ONCE(phydev->mii_ts);
 }
 #endif
+
+/*
+ * eth_type_trans(skb, dev) as net/ethernet/eth.c makes it, when the
+ * header and the two bytes after it are in the linear data and the
+ * device has no DSA tagger: the rest (skb_header_pointer() of paged
+ * data, a tagger's protocol) crosses. Only in an unprotected domain
+ * (@cur->prot NULL), which may write any sk_buff.
+ */
+static __always_inline bool
+nooks_local_eth_type_trans(struct nooks_xpc_frame *cur, u64 *a)
+{
+	struct sk_buff *skb = (struct sk_buff *)(unsigned long)a[0];
+	struct net_device *dev = (struct net_device *)(unsigned long)a[1];
+	const struct ethhdr *eth;
+	u16 sap;
+
+	if (cur->prot || skb_headlen(skb) < ETH_HLEN + sizeof(sap))
+		return false;
+#if IS_ENABLED(CONFIG_NET_DSA)
+	if (READ_ONCE(dev->dsa_ptr))
+		return false;
+#endif
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	eth = (const struct ethhdr *)skb->data;
+	skb->len -= ETH_HLEN;
+	skb->data += ETH_HLEN;
+	eth_skb_pkt_type(skb, dev);
+	if (likely(eth_proto_is_802_3(eth->h_proto))) {
+		a[0] = (__force u16)eth->h_proto;
+		return true;
+	}
+	memcpy(&sap, skb->data, sizeof(sap));
+	a[0] = (__force u16)(sap == 0xFFFF ? htons(ETH_P_802_3) :
+			     htons(ETH_P_802_2));
+	return true;
+}
 
 /**
  * nooks_local_try() - answer a call of a local function in the domain
@@ -146,6 +238,15 @@ notrace bool nooks_local_try(struct nooks_manifest *m,
 		done = nooks_local_dma_map(args);
 	else if (desc->target == (unsigned long)dma_unmap_page_attrs)
 		done = nooks_local_dma_unmap(args);
+	else if (desc->target == (unsigned long)dma_sync_single_for_cpu ||
+		 desc->target == (unsigned long)dma_sync_single_for_device)
+		done = nooks_local_dma_sync(args);
+	else if (desc->target == (unsigned long)eth_type_trans)
+		done = nooks_local_eth_type_trans(cur, args);
+	else if (desc->target == (unsigned long)skb_put)
+		done = nooks_local_skb_put(cur, args);
+	else if (desc->target == (unsigned long)skb_trim)
+		done = nooks_local_skb_trim(cur, args);
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 	else if (desc->target == (unsigned long)skb_clone_tx_timestamp)
 		done = nooks_local_tx_timestamp(args);
@@ -169,6 +270,10 @@ bool nooks_local_import(const char *name)
 	return READ_ONCE(nooks_local_on) &&
 	       (!strcmp(name, "dma_map_page_attrs") ||
 		!strcmp(name, "dma_unmap_page_attrs") ||
+		!strcmp(name, "dma_sync_single_for_cpu") ||
+		!strcmp(name, "dma_sync_single_for_device") ||
+		!strcmp(name, "eth_type_trans") ||
+		!strcmp(name, "skb_put") || !strcmp(name, "skb_trim") ||
 		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
 		 !strcmp(name, "skb_clone_tx_timestamp")));
 }

@@ -12,10 +12,12 @@
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
 #include <linux/kernel.h>
 #include <linux/netdevice.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -411,10 +413,12 @@ static struct {
 	unsigned int made_before_cross;	/* n seen by driver code before */
 	unsigned int made_at_return;	/* n seen by driver code at its end */
 	unsigned int pre_calls;		/* the typed wrapper's pre hook */
+	unsigned int zero_returns;	/* calls that returned 0 to the driver */
 	long fail_arg;			/* its check fails on this a0 */
 } nooks_test_defer_seen;
 
-static noinline void nooks_test_kern_note(long a, long b, long c)
+/* Made, it returns -1; deferred, the driver gets 0 (unread-return). */
+static noinline long nooks_test_kern_note(long a, long b, long c)
 {
 	unsigned int n = nooks_test_defer_seen.n;
 
@@ -425,6 +429,7 @@ static noinline void nooks_test_kern_note(long a, long b, long c)
 		nooks_test_defer_seen.in_driver[n] = nooks_xpc_current();
 	}
 	nooks_test_defer_seen.n = n + 1;
+	return -1;
 }
 
 static noinline void nooks_test_kern_cross(void)
@@ -437,11 +442,13 @@ static int nooks_test_drv_defer(int before, int after)
 	long i;
 
 	for (i = 0; i < before; i++)
-		nooks_test_exit_note(i, 100 + i, 200 + i);
+		if (!nooks_test_exit_note(i, 100 + i, 200 + i))
+			nooks_test_defer_seen.zero_returns++;
 	nooks_test_defer_seen.made_before_cross = READ_ONCE(nooks_test_defer_seen.n);
 	nooks_test_exit_cross();
 	for (i = before; i < before + after; i++)
-		nooks_test_exit_note(i, 100 + i, 200 + i);
+		if (!nooks_test_exit_note(i, 100 + i, 200 + i))
+			nooks_test_defer_seen.zero_returns++;
 	nooks_test_defer_seen.made_at_return = READ_ONCE(nooks_test_defer_seen.n);
 	return 7;
 }
@@ -1352,6 +1359,9 @@ static void nooks_test_defer_calls(struct kunit *test)
 			c->calls_out);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_DEFERRED),
 			c->deferred);
+	/* a deferred call returns 0, a made one what the function did */
+	KUNIT_EXPECT_EQ(test, (u64)nooks_test_defer_seen.zero_returns,
+			c->deferred);
 	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
 	KUNIT_EXPECT_EQ(test, preempt_count(), base);
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
@@ -1602,7 +1612,7 @@ static void nooks_test_premade_calls(struct kunit *test)
  * (an IOMMU's) cross to the kernel's functions.
  */
 static struct {
-	unsigned int maps, unmaps;
+	unsigned int maps, unmaps, syncs;
 	struct page *page;
 } nooks_test_local_seen;
 
@@ -1622,12 +1632,20 @@ static void nooks_test_ops_unmap(struct device *dev, dma_addr_t addr,
 	nooks_test_local_seen.unmaps++;
 }
 
+static void nooks_test_ops_sync(struct device *dev, dma_addr_t addr,
+				size_t size, enum dma_data_direction dir)
+{
+	nooks_test_local_seen.syncs++;
+}
+
 static const struct dma_map_ops nooks_test_dma_ops = {
 	.map_page = nooks_test_ops_map,
 	.unmap_page = nooks_test_ops_unmap,
+	.sync_single_for_cpu = nooks_test_ops_sync,
+	.sync_single_for_device = nooks_test_ops_sync,
 };
 
-struct nooks_gate_desc nooks_test_local_gates[2] = {
+struct nooks_gate_desc nooks_test_local_gates[4] = {
 	{
 		.target = (unsigned long)dma_map_page_attrs,
 		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
@@ -1638,20 +1656,39 @@ struct nooks_gate_desc nooks_test_local_gates[2] = {
 		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
 		.ret_class = NOOKS_RET_VOID,
 	},
+	{
+		.target = (unsigned long)dma_sync_single_for_cpu,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_VOID,
+	},
+	{
+		.target = (unsigned long)dma_sync_single_for_device,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_VOID,
+	},
 };
 
 NOOKS_TEST_STUB(nooks_test_exit_dma_map, nooks_test_local_gates,
 		nooks_xpc_exit);
 NOOKS_TEST_STUB(nooks_test_exit_dma_unmap, nooks_test_local_gates + 24,
 		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_dma_sync_cpu, nooks_test_local_gates + 48,
+		nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_dma_sync_dev, nooks_test_local_gates + 72,
+		nooks_xpc_exit);
 
-/* The driver function: maps 64 bytes at 16 in the page, unmaps them. */
+/*
+ * The driver function: maps 64 bytes at 16 in the page, syncs them for
+ * the CPU and back for the device, unmaps them.
+ */
 static u64 nooks_test_drv_dma(struct device *dev)
 {
 	dma_addr_t addr = nooks_test_exit_dma_map(dev, nooks_test_local_seen.page,
-						  16, 64, DMA_TO_DEVICE, 0);
+						  16, 64, DMA_BIDIRECTIONAL, 0);
 
-	nooks_test_exit_dma_unmap(dev, addr, 64, DMA_TO_DEVICE, 0);
+	nooks_test_exit_dma_sync_cpu(dev, addr, 64, DMA_BIDIRECTIONAL);
+	nooks_test_exit_dma_sync_dev(dev, addr, 64, DMA_BIDIRECTIONAL);
+	nooks_test_exit_dma_unmap(dev, addr, 64, DMA_BIDIRECTIONAL, 0);
 	return addr;
 }
 
@@ -1682,23 +1719,226 @@ static void nooks_test_local_calls(struct kunit *test)
 			(u64)page_to_phys(nooks_test_local_seen.page) + 16);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
-			local + 2);
+			local + 4);
 
-	/* dma_map_ops: both cross, to the ops */
+	/* dma_map_ops: all cross, to the ops */
 	set_dma_ops(dev, &nooks_test_dma_ops);
 	KUNIT_EXPECT_EQ(test, nooks_test_entry_dma(dev), 0x1000ULL + 16);
 	KUNIT_EXPECT_EQ(test, nooks_test_local_seen.maps, 1U);
 	KUNIT_EXPECT_EQ(test, nooks_test_local_seen.unmaps, 1U);
+	KUNIT_EXPECT_EQ(test, nooks_test_local_seen.syncs, 2U);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
-			out + 2);
+			out + 4);
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
-			local + 2);
+			local + 4);
 
 	/* a device pointer in the user half: the driver's fault */
 	KUNIT_EXPECT_EQ(test, nooks_test_entry_dma((struct device *)64), 0ULL);
 	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
 	KUNIT_EXPECT_NULL(test, nooks_xpc_current());
 	__free_page(nooks_test_local_seen.page);
+}
+
+/*
+ * eth_type_trans(), local in an unprotected domain: what it does to an
+ * skb is what the kernel's does to a copy, for each kind of frame; a
+ * frame whose header is not all in the linear data crosses.
+ */
+struct nooks_test_eth_case {
+	const char *name;
+	u8 dest[ETH_ALEN];
+	u16 proto;			/* host order; below 0x600 a length */
+	u16 sap;			/* the two bytes after the header */
+	unsigned int linear;		/* bytes in the linear data */
+	bool local;
+};
+
+static const struct nooks_test_eth_case nooks_test_eth_cases[] = {
+	{ "IPv4 to us", { 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, ETH_P_IP, 0x4500, 60, true },
+	{ "ARP broadcast", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, ETH_P_ARP, 1, 60, true },
+	{ "IPv6 multicast", { 0x33, 0x33, 0, 0, 0, 1 }, ETH_P_IPV6, 0x6000, 60, true },
+	{ "another host", { 0x52, 0x54, 0, 0x12, 0x34, 0x57 }, ETH_P_IP, 0x4500, 60, true },
+	{ "802.3 raw (IPX)", { 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, 46, 0xffff, 60, true },
+	{ "802.2 LLC", { 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, 46, 0x4242, 60, true },
+	{ "IPv4, 15 bytes linear", { 0x52, 0x54, 0, 0x12, 0x34, 0x56 },
+	  ETH_P_IP, 0x4500, 15, false },
+	{ "raw, sap paged", { 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, 46, 0xffff, 15, false },
+};
+
+static void nooks_test_eth_desc(const struct nooks_test_eth_case *c,
+				char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nooks_test_eth, nooks_test_eth_cases, nooks_test_eth_desc);
+
+struct nooks_gate_desc nooks_test_eth_gates[1] = {
+	{
+		.target = (unsigned long)eth_type_trans,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_UNKNOWN,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_eth_type_trans, nooks_test_eth_gates,
+		nooks_xpc_exit);
+
+static u64 nooks_test_drv_eth(struct sk_buff *skb, struct net_device *dev)
+{
+	return (__force u16)nooks_test_exit_eth_type_trans(skb, dev);
+}
+
+struct nooks_gate_desc nooks_test_desc_eth = {
+	.target = (unsigned long)nooks_test_drv_eth,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_UNKNOWN,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_eth, nooks_test_desc_eth, nooks_xpc_entry);
+
+/* A received frame of @c, its first @c->linear bytes in the linear data. */
+static struct sk_buff *nooks_test_eth_skb(struct kunit *test,
+					  const struct nooks_test_eth_case *c)
+{
+	struct sk_buff *skb = alloc_skb(128, GFP_KERNEL);
+	struct page *page;
+	u8 frame[60] = { 0 };
+	__be16 v;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	memcpy(frame, c->dest, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, "\x52\x54\x00\x12\x34\x99", ETH_ALEN);
+	v = htons(c->proto);
+	memcpy(frame + 12, &v, 2);
+	v = htons(c->sap);
+	memcpy(frame + ETH_HLEN, &v, 2);
+	skb_put_data(skb, frame, c->linear);
+	if (c->linear < sizeof(frame)) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		memcpy(page_address(page), frame + c->linear,
+		       sizeof(frame) - c->linear);
+		skb_add_rx_frag(skb, 0, page, 0, sizeof(frame) - c->linear,
+				PAGE_SIZE);
+	}
+	return skb;
+}
+
+static void nooks_test_local_eth_type_trans(struct kunit *test)
+{
+	static const u8 addr[ETH_ALEN] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	const struct nooks_test_eth_case *c = test->param_value;
+	struct net_device *dev = alloc_etherdev(0);
+	struct nooks_domain *d = test->priv;
+	struct sk_buff *mine, *kern;
+	u64 out, local, proto;
+	__be16 want;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	eth_hw_addr_set(dev, addr);
+	kern = nooks_test_eth_skb(test, c);
+	mine = nooks_test_eth_skb(test, c);
+	out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+	local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+
+	want = eth_type_trans(kern, dev);
+	proto = nooks_test_entry_eth(mine, dev);
+	KUNIT_EXPECT_EQ(test, proto, (u64)(__force u16)want);
+	KUNIT_EXPECT_EQ(test, (u32)mine->pkt_type, (u32)kern->pkt_type);
+	KUNIT_EXPECT_EQ(test, mine->len, kern->len);
+	KUNIT_EXPECT_EQ(test, skb_headroom(mine), skb_headroom(kern));
+	KUNIT_EXPECT_EQ(test, mine->mac_header, kern->mac_header);
+	KUNIT_EXPECT_PTR_EQ(test, mine->dev, dev);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
+			local + c->local);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+			out + !c->local);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	kfree_skb(kern);
+	kfree_skb(mine);
+	free_netdev(dev);
+}
+
+/*
+ * skb_put() and skb_trim(), local in an unprotected domain on a linear
+ * skb: what the kernel's do to a copy; on a nonlinear one they cross.
+ */
+struct nooks_gate_desc nooks_test_skb_gates[2] = {
+	{
+		.target = (unsigned long)skb_put,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_PTR,
+	},
+	{
+		.target = (unsigned long)skb_trim,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_VOID,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_skb_put, nooks_test_skb_gates, nooks_xpc_exit);
+NOOKS_TEST_STUB(nooks_test_exit_skb_trim, nooks_test_skb_gates + 24,
+		nooks_xpc_exit);
+
+/* Puts @put bytes (none if 0), trims to @trim; the put's offset in head. */
+static u64 nooks_test_drv_skb_len(struct sk_buff *skb, unsigned int put,
+				  unsigned int trim)
+{
+	u64 at = 0;
+
+	if (put)
+		at = (u8 *)nooks_test_exit_skb_put(skb, put) - skb->head;
+	nooks_test_exit_skb_trim(skb, trim);
+	return at;
+}
+
+struct nooks_gate_desc nooks_test_desc_skb_len = {
+	.target = (unsigned long)nooks_test_drv_skb_len,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_UNKNOWN,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_skb_len, nooks_test_desc_skb_len,
+		nooks_xpc_entry);
+
+static void nooks_test_local_skb_len(struct kunit *test)
+{
+	struct sk_buff *mine = alloc_skb(256, GFP_KERNEL);
+	struct sk_buff *kern = alloc_skb(256, GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	struct page *page = alloc_page(GFP_KERNEL);
+	u64 out, local, at;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	KUNIT_ASSERT_NOT_NULL(test, kern);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	skb_reserve(mine, 16);
+	skb_reserve(kern, 16);
+	out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+	local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+
+	/* linear: put 100, trim to 60, trim to 80 (nothing): all local */
+	at = (u8 *)skb_put(kern, 100) - kern->head;
+	skb_trim(kern, 60);
+	skb_trim(kern, 80);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_skb_len(mine, 100, 60), at);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_skb_len(mine, 0, 80), 0ULL);
+	KUNIT_EXPECT_EQ(test, mine->len, kern->len);
+	KUNIT_EXPECT_EQ(test, mine->tail, kern->tail);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
+			local + 3);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
+
+	/* nonlinear: the trim crosses (the kernel's does nothing here) */
+	skb_add_rx_frag(mine, 0, page, 0, 100, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_skb_len(mine, 0, 500), 0ULL);
+	KUNIT_EXPECT_EQ(test, mine->len, 160U);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT),
+			out + 1);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	kfree_skb(mine);
+	kfree_skb(kern);
 }
 
 static void nooks_test_unbound(struct kunit *test)
@@ -1741,6 +1981,8 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_batch_calls),
 	KUNIT_CASE(nooks_test_premade_calls),
 	KUNIT_CASE(nooks_test_local_calls),
+	KUNIT_CASE_PARAM(nooks_test_local_eth_type_trans, nooks_test_eth_gen_params),
+	KUNIT_CASE(nooks_test_local_skb_len),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

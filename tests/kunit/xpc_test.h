@@ -42,9 +42,16 @@ unsigned long nooks_test_exit_spin_lock_irqsave(raw_spinlock_t *lock);
 struct sk_buff;
 struct net_device;
 int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);
+__be16 nooks_test_exit_eth_type_trans(struct sk_buff *skb,
+				      struct net_device *dev);
+u64 nooks_test_entry_eth(struct sk_buff *skb, struct net_device *dev);
+void *nooks_test_exit_skb_put(struct sk_buff *skb, unsigned int len);
+void nooks_test_exit_skb_trim(struct sk_buff *skb, unsigned int len);
+u64 nooks_test_entry_skb_len(struct sk_buff *skb, unsigned int put,
+			     unsigned int trim);
 int nooks_test_entry_leaf(int *p);
 int nooks_test_exit_leaf(int *p);
-void nooks_test_exit_note(long a, long b, long c);
+long nooks_test_exit_note(long a, long b, long c);
 void nooks_test_exit_cross(void);
 int nooks_test_entry_defer(int before, int after);
 void nooks_test_exit_start(unsigned long arg);
@@ -56,6 +63,10 @@ u64 nooks_test_exit_dma_map(struct device *dev, struct page *page,
 			    unsigned long attrs);
 void nooks_test_exit_dma_unmap(struct device *dev, u64 addr, size_t size,
 			       int dir, unsigned long attrs);
+void nooks_test_exit_dma_sync_cpu(struct device *dev, u64 addr, size_t size,
+				  int dir);
+void nooks_test_exit_dma_sync_dev(struct device *dev, u64 addr, size_t size,
+				  int dir);
 u64 nooks_test_entry_dma(struct device *dev);
 int nooks_test_entry_batched(unsigned long arg);
 
