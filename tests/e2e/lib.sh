@@ -168,15 +168,16 @@ check_crossings() {
 	check "$1: calls_out > 0 ($out)" [ "${out:-0}" -gt 0 ]
 }
 
-# nic_up DRIVER: bring up the interface of the device DRIVER (its name on
-# its bus: ne2k-pci, virtio_net) drives, as 10.0.2.15/24, wait up to 10 s
+# nic_up DRIVER [ADDR]: bring up the interface of the device DRIVER (its
+# name on its bus: ne2k-pci, virtio_net) drives, as ADDR (10.0.2.15/24
+# by default), wait up to 10 s
 # for carrier, print its name
 nic_up() {
 	local ifc i
 	ifc=$(ls /sys/bus/*/drivers/"$1"/*/net 2>/dev/null | head -n 1)
 	[ -n "$ifc" ] || return 1
 	ip link set "$ifc" up
-	ip addr add 10.0.2.15/24 dev "$ifc"
+	ip addr add "${2:-10.0.2.15/24}" dev "$ifc"
 	for i in $(seq 20); do
 		[ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ] && break
 		sleep 0.5

@@ -42,19 +42,13 @@ peer_send() {
 # rx_run LOCAL DEFER: packets received, and calls_out, calls_local,
 # calls_deferred and interrupts over them, in RX
 rx_run() {
-	local p="l=$1 d=$2" ifc rx0 out0 loc0 def0 irq0 i
+	local p="l=$1 d=$2" ifc rx0 out0 loc0 def0 irq0
 	check "$p: insmod nooks.ko local=$1 defer=$2" \
 		insmod /nooks/nooks.ko local="$1" defer="$2"
 	install_agent
 	check "$p: nooksctl load e1000" nooksctl load e1000
-	ifc=$(ls /sys/bus/pci/drivers/e1000/*/net | head -n 1)
+	ifc=$(nic_up e1000 10.0.3.1/24)
 	check "$p: e1000 probed an interface ($ifc)" [ -n "$ifc" ]
-	ip link set "$ifc" up
-	ip addr add 10.0.3.1/24 dev "$ifc"
-	for i in $(seq 40); do
-		[ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ] && break
-		sleep 0.25
-	done
 	check "$p: ping the peer through isolated e1000" \
 		ping -c 2 -W 3 10.0.3.2
 	rx0=$(cat /sys/class/net/"$ifc"/statistics/rx_packets)
