@@ -429,8 +429,8 @@ shadow_ping_start() {
 
 # shadow_ping_check DESCRIPTION: stop the stream; no error reached it,
 # and it lost at most 3 packets per fault on average (most faults lose
-# 0 or 1; a fault whose outage, about 4 s with e1000's link, outlasts the
-# neighbour's probes loses the pings queued behind them, 6 to 9)
+# 0 or 1; about one in ten a burst of 3 to 10 around the restart, not
+# understood yet: Documentation/design/shadow.rst)
 shadow_ping_check() {
 	local sent got
 	kill -INT "$PING_STREAM"
