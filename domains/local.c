@@ -16,7 +16,10 @@
  * swiotlb. Without protection, eth_type_trans(), skb_put() and
  * skb_trim() too, which a NIC driver calls for each packet it receives:
  * they write the sk_buff, which under protection the domain may not be
- * granted (an skb of napi_get_frags()), so there they cross.
+ * granted (an skb of napi_get_frags()), so there they cross; and
+ * napi_schedule_prep(), of each interrupt, on the driver's NAPI context.
+ * The hold check of its wrapper (a NAPI context the driver deleted) is
+ * what that skips.
  *
  * What a local call does not do that its crossing would: run its typed
  * wrapper. A DMA mapping made locally is not recorded in the domain's
@@ -51,7 +54,7 @@
 static bool nooks_local_on = true;
 module_param_named(local, nooks_local_on, bool, 0644);
 MODULE_PARM_DESC(local,
-		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put and skb_trim in the domain, in modules bound from now on (default on)");
+		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put, skb_trim and napi_schedule_prep in the domain, in modules bound from now on (default on)");
 
 /*
  * Local calls made on this CPU, per context level (task, softirq,
@@ -157,6 +160,34 @@ static __always_inline bool nooks_local_skb_trim(struct nooks_xpc_frame *cur,
 	return true;
 }
 
+/*
+ * napi_schedule_prep(n), of each interrupt of a NAPI driver: the compare
+ * and exchange of n->state net/core/dev.c makes, on the driver's own
+ * NAPI context. Only in an unprotected domain, as the skb calls: a
+ * context the driver did not allocate itself may not be granted.
+ */
+static __always_inline bool
+nooks_local_napi_schedule_prep(struct nooks_xpc_frame *cur, u64 *a)
+{
+	struct napi_struct *n = (struct napi_struct *)(unsigned long)a[0];
+	unsigned long val, new;
+
+	if (cur->prot)
+		return false;
+	do {
+		val = READ_ONCE(n->state);
+		if (unlikely(val & NAPIF_STATE_DISABLE)) {
+			a[0] = false;
+			return true;
+		}
+		new = val | NAPIF_STATE_SCHED;
+		if (val & NAPIF_STATE_SCHED)
+			new |= NAPIF_STATE_MISSED;
+	} while (cmpxchg(&n->state, val, new) != val);
+	a[0] = !(val & NAPIF_STATE_SCHED);
+	return true;
+}
+
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 /*
  * skb_clone_tx_timestamp(skb), of every packet a NIC driver sends (in
@@ -247,6 +278,8 @@ notrace bool nooks_local_try(struct nooks_manifest *m,
 		done = nooks_local_skb_put(cur, args);
 	else if (desc->target == (unsigned long)skb_trim)
 		done = nooks_local_skb_trim(cur, args);
+	else if (desc->target == (unsigned long)napi_schedule_prep)
+		done = nooks_local_napi_schedule_prep(cur, args);
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 	else if (desc->target == (unsigned long)skb_clone_tx_timestamp)
 		done = nooks_local_tx_timestamp(args);
@@ -274,6 +307,7 @@ bool nooks_local_import(const char *name)
 		!strcmp(name, "dma_sync_single_for_device") ||
 		!strcmp(name, "eth_type_trans") ||
 		!strcmp(name, "skb_put") || !strcmp(name, "skb_trim") ||
+		!strcmp(name, "napi_schedule_prep") ||
 		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
 		 !strcmp(name, "skb_clone_tx_timestamp")));
 }

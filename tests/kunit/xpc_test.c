@@ -1941,6 +1941,67 @@ static void nooks_test_local_skb_len(struct kunit *test)
 	kfree_skb(kern);
 }
 
+/*
+ * napi_schedule_prep(), local in an unprotected domain: the state and
+ * result of the kernel's own on a copy, from each state it may find.
+ */
+struct nooks_gate_desc nooks_test_napi_gates[1] = {
+	{
+		.target = (unsigned long)napi_schedule_prep,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_BOOL,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_napi_prep, nooks_test_napi_gates,
+		nooks_xpc_exit);
+
+static u64 nooks_test_drv_napi_prep(struct napi_struct *n)
+{
+	return nooks_test_exit_napi_prep(n);
+}
+
+struct nooks_gate_desc nooks_test_desc_napi_prep = {
+	.target = (unsigned long)nooks_test_drv_napi_prep,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_UNKNOWN,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_napi_prep, nooks_test_desc_napi_prep,
+		nooks_xpc_entry);
+
+static void nooks_test_local_napi_prep(struct kunit *test)
+{
+	static const unsigned long states[] = {
+		0, NAPIF_STATE_SCHED, NAPIF_STATE_SCHED | NAPIF_STATE_MISSED,
+		NAPIF_STATE_DISABLE, NAPIF_STATE_SCHED | NAPIF_STATE_DISABLE,
+		NAPIF_STATE_NPSVC | NAPIF_STATE_SCHED,
+	};
+	struct napi_struct *mine = kunit_kzalloc(test, sizeof(*mine), GFP_KERNEL);
+	struct napi_struct *kern = kunit_kzalloc(test, sizeof(*kern), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	u64 out, local;
+	unsigned int i;
+	bool want;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	KUNIT_ASSERT_NOT_NULL(test, kern);
+	out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+	local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		mine->state = states[i];
+		kern->state = states[i];
+		want = napi_schedule_prep(kern);
+		KUNIT_EXPECT_EQ_MSG(test, nooks_test_entry_napi_prep(mine),
+				    (u64)want, "state %#lx", states[i]);
+		KUNIT_EXPECT_EQ_MSG(test, mine->state, kern->state,
+				    "state %#lx", states[i]);
+	}
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL),
+			local + ARRAY_SIZE(states));
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -1983,6 +2044,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_local_calls),
 	KUNIT_CASE_PARAM(nooks_test_local_eth_type_trans, nooks_test_eth_gen_params),
 	KUNIT_CASE(nooks_test_local_skb_len),
+	KUNIT_CASE(nooks_test_local_napi_prep),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

@@ -49,6 +49,9 @@ void *nooks_test_exit_skb_put(struct sk_buff *skb, unsigned int len);
 void nooks_test_exit_skb_trim(struct sk_buff *skb, unsigned int len);
 u64 nooks_test_entry_skb_len(struct sk_buff *skb, unsigned int put,
 			     unsigned int trim);
+struct napi_struct;
+bool nooks_test_exit_napi_prep(struct napi_struct *n);
+u64 nooks_test_entry_napi_prep(struct napi_struct *n);
 int nooks_test_entry_leaf(int *p);
 int nooks_test_exit_leaf(int *p);
 long nooks_test_exit_note(long a, long b, long c);
