@@ -4,7 +4,8 @@
  * it leaves the domain, on the domain's table and stack: it reads the
  * kernel (read-only there: a device, the vmemmap base) and writes this
  * CPU's count of local calls (per-CPU, which a domain may write) and the
- * gate's saved registers, nothing else. A bad pointer it is handed
+ * gate's saved registers, nothing else (the calls answered only without
+ * protection write what the kernel's would). A bad pointer it is handed
  * faults there, and the fault is the driver's, as if its own code had
  * dereferenced it (arch/x86/fault.c).
  *
@@ -17,9 +18,12 @@
  * skb_trim() too, which a NIC driver calls for each packet it receives:
  * they write the sk_buff, which under protection the domain may not be
  * granted (an skb of napi_get_frags()), so there they cross; and
- * napi_schedule_prep(), of each interrupt, on the driver's NAPI context.
- * The hold check of its wrapper (a NAPI context the driver deleted) is
- * what that skips.
+ * napi_schedule_prep(), of each interrupt, and napi_complete_done(), of
+ * each poll with nothing to flush, on the driver's NAPI context. The
+ * hold check of their wrappers (a NAPI context the driver deleted) is
+ * what that skips. And dql_completed() of each transmit completion,
+ * the kernel's own function called from here, which needs no more than
+ * the kernel's table (it writes the device's queue).
  *
  * What a local call does not do that its crossing would: run its typed
  * wrapper. A DMA mapping made locally is not recorded in the domain's
@@ -33,6 +37,7 @@
 #include <linux/dma-direction.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/dynamic_queue_limits.h>
 #include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/minmax.h>
@@ -47,6 +52,7 @@
 #include <asm/mem_encrypt.h>
 
 #include "../core/domain.h"
+#include "defer.h"
 #include "local.h"
 #include "xpc.h"
 
@@ -54,7 +60,7 @@
 static bool nooks_local_on = true;
 module_param_named(local, nooks_local_on, bool, 0644);
 MODULE_PARM_DESC(local,
-		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put, skb_trim and napi_schedule_prep in the domain, in modules bound from now on (default on)");
+		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put, skb_trim, napi_schedule_prep, napi_complete_done and dql_completed in the domain, in modules bound from now on (default on)");
 
 /*
  * Local calls made on this CPU, per context level (task, softirq,
@@ -188,6 +194,76 @@ nooks_local_napi_schedule_prep(struct nooks_xpc_frame *cur, u64 *a)
 	return true;
 }
 
+/* A call deferred to the end of a crossing that is an skb's free. */
+static __always_inline bool nooks_local_is_free(unsigned long fn)
+{
+	return fn == (unsigned long)napi_consume_skb ||
+	       fn == (unsigned long)consume_skb ||
+	       fn == (unsigned long)kfree_skb_reason ||
+	       fn == (unsigned long)__dev_kfree_skb_any ||
+	       fn == (unsigned long)__dev_kfree_skb_irq;
+}
+
+/*
+ * napi_complete_done(n, work_done) of a poll that leaves GRO and the
+ * stack nothing to flush (a transmit completion): net/core/dev.c's
+ * compare and exchange of n->state, and true. Anything more crosses:
+ * packets GRO holds or lists, or that the crossing's end is to deliver
+ * (a deferred napi_gro_receive: only frees may wait, defer.h), a missed
+ * schedule, busy polling, netpoll, deferred hard interrupts or a GRO
+ * flush timeout, a context on a poll list. Unprotected only, as
+ * napi_schedule_prep().
+ */
+static __always_inline bool
+nooks_local_napi_complete_done(struct nooks_xpc_frame *cur, u64 *a)
+{
+	struct napi_struct *n = (struct napi_struct *)(unsigned long)a[0];
+	struct nooks_defer_queue *q = nooks_defer_queue(cur->context);
+	unsigned long val, new;
+	u32 i;
+
+	if (cur->prot || READ_ONCE(n->gro_bitmask) || READ_ONCE(n->rx_count) ||
+	    READ_ONCE(n->defer_hard_irqs_count) ||
+	    READ_ONCE(n->dev->napi_defer_hard_irqs) ||
+	    !list_empty(&n->poll_list))
+		return false;
+	if (q && q->owner == cur)
+		for (i = 0; i < min_t(u32, READ_ONCE(q->n), NOOKS_DEFER_MAX); i++)
+			if (!nooks_local_is_free(q->calls[i].desc->target))
+				return false;
+	do {
+		val = READ_ONCE(n->state);
+		if (!(val & NAPIF_STATE_SCHED) ||
+		    (val & (NAPIF_STATE_MISSED | NAPIF_STATE_NPSVC |
+			    NAPIF_STATE_IN_BUSY_POLL)))
+			return false;
+		new = val & ~(NAPIF_STATE_SCHED | NAPIF_STATE_SCHED_THREADED |
+			      NAPIF_STATE_PREFER_BUSY_POLL);
+	} while (cmpxchg(&n->state, val, new) != val);
+	a[0] = true;
+	return true;
+}
+
+/*
+ * dql_completed(dql, count), of each transmit completion
+ * (netdev_completed_queue()): the kernel's, called here, with the check
+ * of its wrapper first (more completed than queued crosses, and the
+ * wrapper fails the domain for it). Unprotected only: under protection
+ * the domain may not run kernel code.
+ */
+static __always_inline bool nooks_local_dql_completed(struct nooks_xpc_frame *cur,
+						      u64 *a)
+{
+	struct dql *dql = (struct dql *)(unsigned long)a[0];
+	unsigned int count = (unsigned int)a[1];
+
+	if (cur->prot ||
+	    count > READ_ONCE(dql->num_queued) - READ_ONCE(dql->num_completed))
+		return false;
+	dql_completed(dql, count);
+	return true;
+}
+
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 /*
  * skb_clone_tx_timestamp(skb), of every packet a NIC driver sends (in
@@ -280,6 +356,10 @@ notrace bool nooks_local_try(struct nooks_manifest *m,
 		done = nooks_local_skb_trim(cur, args);
 	else if (desc->target == (unsigned long)napi_schedule_prep)
 		done = nooks_local_napi_schedule_prep(cur, args);
+	else if (desc->target == (unsigned long)napi_complete_done)
+		done = nooks_local_napi_complete_done(cur, args);
+	else if (desc->target == (unsigned long)dql_completed)
+		done = nooks_local_dql_completed(cur, args);
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 	else if (desc->target == (unsigned long)skb_clone_tx_timestamp)
 		done = nooks_local_tx_timestamp(args);
@@ -308,6 +388,8 @@ bool nooks_local_import(const char *name)
 		!strcmp(name, "eth_type_trans") ||
 		!strcmp(name, "skb_put") || !strcmp(name, "skb_trim") ||
 		!strcmp(name, "napi_schedule_prep") ||
+		!strcmp(name, "napi_complete_done") ||
+		!strcmp(name, "dql_completed") ||
 		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
 		 !strcmp(name, "skb_clone_tx_timestamp")));
 }

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/dynamic_queue_limits.h>
 #include <linux/etherdevice.h>
 #include <linux/kernel.h>
 #include <linux/netdevice.h>
@@ -37,17 +38,6 @@ struct nooks_manifest nooks_test_manifest = {
 	.magic = NOOKS_MANIFEST_MAGIC,
 	.version = NOOKS_MANIFEST_VERSION,
 };
-
-#define NOOKS_TEST_STUB(stub, desc, gate)				\
-	asm(".pushsection .text, \"ax\"\n"				\
-	    ".globl " #stub "\n"					\
-	    ".type " #stub ", @function\n"				\
-	    #stub ":\n"							\
-	    "	leaq nooks_test_manifest(%rip), %r10\n"		\
-	    "	leaq " #desc "(%rip), %r11\n"				\
-	    "	jmp " #gate "\n"					\
-	    ".size " #stub ", . - " #stub "\n"				\
-	    ".popsection\n")
 
 /* Observations made inside the calls. */
 static struct {
@@ -2002,6 +1992,169 @@ static void nooks_test_local_napi_prep(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
 }
 
+/*
+ * napi_complete_done(), local in an unprotected domain when nothing is
+ * to be flushed: the state and result of the kernel's own on a twin NAPI
+ * context; what it cannot answer crosses (netpoll, busy polling, a
+ * deferred call that is not a free, deferred hard interrupts).
+ */
+struct nooks_gate_desc nooks_test_napi_done_gates[1] = {
+	{
+		.target = (unsigned long)napi_complete_done,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_BOOL,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_napi_done, nooks_test_napi_done_gates,
+		nooks_xpc_exit);
+
+static u64 nooks_test_drv_napi_done(struct napi_struct *n, int work, int note)
+{
+	if (note)
+		nooks_test_exit_note(1, 2, 3);
+	return nooks_test_exit_napi_done(n, work);
+}
+
+struct nooks_gate_desc nooks_test_desc_napi_done = {
+	.target = (unsigned long)nooks_test_drv_napi_done,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_UNKNOWN,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_napi_done, nooks_test_desc_napi_done,
+		nooks_xpc_entry);
+
+static int nooks_test_napi_poll(struct napi_struct *n, int budget)
+{
+	return 0;
+}
+
+static void nooks_test_local_napi_done(struct kunit *test)
+{
+	static const struct {
+		unsigned long state;
+		int work, note, defer_irqs;
+		bool local;
+	} cases[] = {
+		{ NAPIF_STATE_SCHED, 0, 0, 0, true },
+		{ NAPIF_STATE_SCHED, 5, 0, 0, true },
+		{ NAPIF_STATE_SCHED | NAPIF_STATE_NPSVC, 0, 0, 0, false },
+		{ NAPIF_STATE_SCHED | NAPIF_STATE_IN_BUSY_POLL, 0, 0, 0, false },
+		{ NAPIF_STATE_SCHED, 0, 1, 0, false },
+		{ NAPIF_STATE_SCHED, 5, 0, 1, false },
+	};
+	struct napi_struct *mine = kunit_kzalloc(test, sizeof(*mine), GFP_KERNEL);
+	struct napi_struct *kern = kunit_kzalloc(test, sizeof(*kern), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	struct net_device *dev = alloc_etherdev(0);
+	u64 out, local, dout, dlocal, got;
+	unsigned int i;
+	bool want;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	KUNIT_ASSERT_NOT_NULL(test, kern);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	/* the note's gate may defer */
+	d->gates = nooks_test_defer_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_defer_gates);
+	netif_napi_add(dev, mine, nooks_test_napi_poll);
+	netif_napi_add(dev, kern, nooks_test_napi_poll);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		dev->napi_defer_hard_irqs = cases[i].defer_irqs;
+		mine->state = cases[i].state;
+		kern->state = cases[i].state;
+		mine->defer_hard_irqs_count = 0;
+		kern->defer_hard_irqs_count = 0;
+		out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+		local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+		want = napi_complete_done(kern, cases[i].work);
+		got = nooks_test_entry_napi_done(mine, cases[i].work,
+						 cases[i].note);
+		KUNIT_EXPECT_EQ_MSG(test, got, (u64)want, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, mine->state, kern->state, "case %u", i);
+		dout = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT) - out;
+		dlocal = nooks_domain_counter(d, NOOKS_CNT_LOCAL) - local;
+		/* the note, deferred, crosses at the end, or before the call */
+		KUNIT_EXPECT_EQ_MSG(test, dlocal, (u64)cases[i].local,
+				    "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, dout, (u64)!cases[i].local,
+				    "case %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_LIVE);
+	free_netdev(dev);
+}
+
+/*
+ * dql_completed(), local in an unprotected domain: the kernel's own, on
+ * the driver's queue limits, after the check of its wrapper. More
+ * completed than queued crosses, and the wrapper fails the domain
+ * instead of the kernel's BUG_ON.
+ */
+struct nooks_gate_desc nooks_test_dql_gates[1] = {
+	{
+		.target = (unsigned long)dql_completed,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_VOID,
+	},
+};
+
+NOOKS_TEST_STUB(nooks_test_exit_dql_completed, nooks_test_dql_gates,
+		nooks_xpc_exit);
+
+static int nooks_test_drv_dql(struct dql *dql, unsigned int count)
+{
+	nooks_test_exit_dql_completed(dql, count);
+	return 1;
+}
+
+struct nooks_gate_desc nooks_test_desc_dql = {
+	.target = (unsigned long)nooks_test_drv_dql,
+	.kind = NOOKS_GATE_ENTRY,
+	.ret_class = NOOKS_RET_INT,
+};
+
+NOOKS_TEST_STUB(nooks_test_entry_dql, nooks_test_desc_dql, nooks_xpc_entry);
+
+static void nooks_test_local_dql(struct kunit *test)
+{
+	const struct nooks_wrapper *wrap[1] = {
+		nooks_wrapper_find("dql_completed"),
+	};
+	struct dql *mine = kunit_kzalloc(test, sizeof(*mine), GFP_KERNEL);
+	struct dql *kern = kunit_kzalloc(test, sizeof(*kern), GFP_KERNEL);
+	struct nooks_domain *d = test->priv;
+	u64 out, local;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	KUNIT_ASSERT_NOT_NULL(test, kern);
+	KUNIT_ASSERT_NOT_NULL(test, wrap[0]);
+	d->gates = nooks_test_dql_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_dql_gates);
+	WRITE_ONCE(d->wrap, wrap);
+	dql_init(mine, HZ);
+	dql_init(kern, HZ);
+	dql_queued(mine, 3000);
+	dql_queued(kern, 3000);
+	out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+	local = nooks_domain_counter(d, NOOKS_CNT_LOCAL);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dql(mine, 1000), 1);
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dql(mine, 2000), 1);
+	dql_completed(kern, 1000);
+	dql_completed(kern, 2000);
+	/* a tick between the two runs moves only when the slack was measured */
+	mine->slack_start_time = kern->slack_start_time;
+	KUNIT_EXPECT_EQ(test, memcmp(mine, kern, sizeof(*mine)), 0);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_LOCAL), local + 2);
+	KUNIT_EXPECT_EQ(test, nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT), out);
+
+	/* nothing left in flight: one more completed is the domain's fault */
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_dql(mine, 1), -EIO);
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_EQ(test, mine->num_completed, 3000U);
+	WRITE_ONCE(d->wrap, NULL);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -2045,6 +2198,8 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE_PARAM(nooks_test_local_eth_type_trans, nooks_test_eth_gen_params),
 	KUNIT_CASE(nooks_test_local_skb_len),
 	KUNIT_CASE(nooks_test_local_napi_prep),
+	KUNIT_CASE(nooks_test_local_napi_done),
+	KUNIT_CASE(nooks_test_local_dql),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),

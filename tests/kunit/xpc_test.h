@@ -11,6 +11,23 @@
 #include <linux/spinlock_types.h>
 #include <linux/types.h>
 
+#include "../../include/uapi/nooks_module.h"
+
+/* The fake driver's manifest (xpc_test.c): its stubs load it in %r10. */
+extern struct nooks_manifest nooks_test_manifest;
+
+/* An entry or exit stub of the fake driver, as nooksctl makes them. */
+#define NOOKS_TEST_STUB(stub, desc, gate)				\
+	asm(".pushsection .text, \"ax\"\n"				\
+	    ".globl " #stub "\n"					\
+	    ".type " #stub ", @function\n"				\
+	    #stub ":\n"							\
+	    "	leaq nooks_test_manifest(%rip), %r10\n"		\
+	    "	leaq " #desc "(%rip), %r11\n"				\
+	    "	jmp " #gate "\n"					\
+	    ".size " #stub ", . - " #stub "\n"				\
+	    ".popsection\n")
+
 long nooks_test_entry_add8(long a, long b, long c, long d, long e, long f,
 			   long g, long h);
 void *nooks_test_entry_ptr(void);
@@ -52,6 +69,11 @@ u64 nooks_test_entry_skb_len(struct sk_buff *skb, unsigned int put,
 struct napi_struct;
 bool nooks_test_exit_napi_prep(struct napi_struct *n);
 u64 nooks_test_entry_napi_prep(struct napi_struct *n);
+bool nooks_test_exit_napi_done(struct napi_struct *n, int work);
+u64 nooks_test_entry_napi_done(struct napi_struct *n, int work, int note);
+struct dql;
+void nooks_test_exit_dql_completed(struct dql *dql, unsigned int count);
+int nooks_test_entry_dql(struct dql *dql, unsigned int count);
 int nooks_test_entry_leaf(int *p);
 int nooks_test_exit_leaf(int *p);
 long nooks_test_exit_note(long a, long b, long c);
