@@ -12,6 +12,7 @@
 #include "../arch/x86/idt.h"
 #include "../arch/x86/protect.h"
 #include "../domains/batch.h"
+#include "../domains/xmit.h"
 #include "../recovery/recovery.h"
 #include "../wrappers/notify.h"
 #include "bind.h"
@@ -56,6 +57,9 @@ static int __init nooks_init(void)
 	ret = nooks_batch_init();
 	if (ret)
 		goto err_batch;
+	ret = nooks_xmit_init();
+	if (ret)
+		goto err_xmit;
 	ret = nooks_genl_init();
 	if (ret)
 		goto err_genl;
@@ -64,6 +68,8 @@ static int __init nooks_init(void)
 	return 0;
 
 err_genl:
+	nooks_xmit_uninit();
+err_xmit:
 	nooks_batch_uninit();
 err_batch:
 	nooks_bind_uninit();
@@ -92,6 +98,7 @@ err_arch:
 static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
+	nooks_xmit_uninit();
 	nooks_batch_uninit();
 	nooks_bind_uninit();
 	nooks_notify_uninit();

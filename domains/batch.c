@@ -50,7 +50,17 @@ EXPORT_PER_CPU_SYMBOL_GPL(nooks_batch_armed);
 static bool nooks_batch_on = true;
 module_param_named(batch, nooks_batch_on, bool, 0644);
 MODULE_PARM_DESC(batch,
-		 "batch blk-mq submissions and completions of tag sets allocated from now on (default on)");
+		 "batch blk-mq submissions and completions of tag sets allocated, and transmits of net devices registered, from now on (default on)");
+
+/**
+ * nooks_batch_enabled() - do objects set up from now on batch?
+ *
+ * Return: the batch parameter.
+ */
+bool nooks_batch_enabled(void)
+{
+	return READ_ONCE(nooks_batch_on);
+}
 
 struct nooks_batch_ops {
 	struct blk_mq_ops ops;		/* what the tag set and its queues use */
@@ -369,7 +379,7 @@ void nooks_wrap_blk_mq_start_request(struct nooks_xpc_frame *f)
  */
 bool nooks_batch_premade_import(const char *name)
 {
-	return READ_ONCE(nooks_batch_on) && !strcmp(name, "blk_mq_start_request");
+	return nooks_batch_enabled() && !strcmp(name, "blk_mq_start_request");
 }
 
 /* Does @d's driver start requests through a gate a batch may premake? */
@@ -400,7 +410,7 @@ void nooks_batch_attach_tag_set(struct nooks_domain *d,
 {
 	struct nooks_batch_ops *o;
 
-	if (!READ_ONCE(nooks_batch_on) || set->ops->queue_rqs ||
+	if (!nooks_batch_enabled() || set->ops->queue_rqs ||
 	    (set->flags & BLK_MQ_F_BLOCKING))
 		return;
 	o = kmalloc(sizeof(*o), GFP_ATOMIC);

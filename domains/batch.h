@@ -129,6 +129,7 @@ nooks_batch_premade(struct nooks_xpc_frame *cur,
 	return true;
 }
 
+bool nooks_batch_enabled(void);
 bool nooks_batch_premade_import(const char *name);
 unsigned long nooks_batch_call(struct nooks_batch *b, const void *stub);
 void nooks_batch_attach_tag_set(struct nooks_domain *d,

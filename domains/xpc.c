@@ -155,7 +155,8 @@ static struct nooks_domain *nooks_xpc_domain(struct nooks_xpc_frame *f)
  *
  * Return: 0 to cross; 1 when the caller is the same domain's code (a
  * driver calling itself through a stored pointer: a plain call); -1 when
- * the domain is not live and the caller must get the failure value.
+ * the domain is not live and the caller must get the failure value, or
+ * the entry's wrapper answered the call (NOOKS_XPC_ANSWERED).
  */
 notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 {
@@ -177,6 +178,13 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	if (cur && cur->domain == d && cur->context == context) {
 		preempt_enable();
 		return 1;
+	}
+	/* A callback whose role the kernel defines: see wrappers/entry.c. */
+	w = nooks_domain_wrapper(d, f->desc);
+	if (unlikely(w && w->answer) && !cur && w->answer(f)) {
+		f->flags = NOOKS_XPC_ANSWERED;
+		preempt_enable();
+		return -1;
 	}
 	/* Called from another domain's code: nothing below runs on its table. */
 	f->cr3_in = nooks_xpc_to_kernel_cr3();
@@ -202,8 +210,6 @@ notrace int nooks_xpc_enter(struct nooks_xpc_frame *f)
 	/* a batch of calls armed by the kernel side (domains/batch.h) */
 	if (unlikely(this_cpu_read(nooks_batch_armed)))
 		nooks_batch_take(f);
-	/* A callback whose role the kernel defines: see wrappers/entry.c. */
-	w = nooks_domain_wrapper(d, f->desc);
 	if (unlikely(w && w->pre))
 		w->pre(f);
 	f->context = context;
@@ -293,14 +299,18 @@ EXPORT_SYMBOL_NS_GPL(nooks_xpc_ret_failure, NOOKS_INTERNAL);
  * nooks_xpc_fail_value() - the failure value of an entry gate's function
  * @f: the entry gate's frame
  *
- * Return: see nooks_xpc_ret_failure().
+ * Return: see nooks_xpc_ret_failure(); for a call the entry's wrapper
+ * answered, its answer.
  */
 notrace unsigned long nooks_xpc_fail_value(struct nooks_xpc_frame *f)
 {
-	struct nooks_domain *d = nooks_xpc_domain(f);
-	const struct nooks_wrapper *w = d ? nooks_domain_wrapper(d, f->desc) :
-					    NULL;
+	struct nooks_domain *d;
+	const struct nooks_wrapper *w;
 
+	if (f->flags & NOOKS_XPC_ANSWERED)
+		return f->rax;
+	d = nooks_xpc_domain(f);
+	w = d ? nooks_domain_wrapper(d, f->desc) : NULL;
 	if (w && w->fail)
 		return w->fail(f);
 	return nooks_xpc_ret_failure(f->desc->ret_class);

@@ -89,6 +89,8 @@ enum nooks_xpc_kind {
 #define NOOKS_XPC_LEAF		BIT(3)
 /* The entry runs a batch of calls (domains/batch.h). */
 #define NOOKS_XPC_BATCH		BIT(4)
+/* The entry's wrapper answered the call, with f->rax: nothing crossed. */
+#define NOOKS_XPC_ANSWERED	BIT(5)
 
 struct nooks_xpc_frame {
 	/* filled by the assembly */

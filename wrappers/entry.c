@@ -20,27 +20,47 @@
 #include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "../domains/batch.h"
+#include "../domains/xmit.h"
 #include "entry.h"
 #include "wrap.h"
 
-static int nooks_entry_xmit_pre(struct nooks_xpc_frame *f)
+static void nooks_entry_xmit_acquire(struct nooks_xpc_frame *f,
+				     unsigned long skb)
 {
-	unsigned long v[] = { f->rdi, SKB_DROP_REASON_NOT_SPECIFIED };
+	unsigned long v[] = { skb, SKB_DROP_REASON_NOT_SPECIFIED };
 
 	/*
 	 * grant: drivers update the sk_buff inline (__skb_put when they pad
 	 * it); not its data (protection.rst)
 	 */
+	nooks_wrap_acquire(f, NOOKS_OBJ_SKB, skb, sizeof(struct sk_buff),
+			   (void *)kfree_skb_reason, v, ARRAY_SIZE(v),
+			   NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
+}
+
+static int nooks_entry_xmit_pre(struct nooks_xpc_frame *f)
+{
+	const struct nooks_batch *b;
+	u32 i;
+
+	/* a burst (domains/xmit.h): the skbs not taken are given back */
+	if (f->flags & NOOKS_XPC_BATCH) {
+		b = (const struct nooks_batch *)f->rsi;
+		for (i = 0; i < b->n; i++)
+			nooks_entry_xmit_acquire(f, b->arg[i]);
+		return 0;
+	}
 	if (f->rdi)
-		nooks_wrap_acquire(f, NOOKS_OBJ_SKB, f->rdi,
-				   sizeof(struct sk_buff),
-				   (void *)kfree_skb_reason, v, ARRAY_SIZE(v),
-				   NOOKS_WRAPF_AGAIN_OK | NOOKS_WRAPF_GRANT);
+		nooks_entry_xmit_acquire(f, f->rdi);
 	return 0;
 }
 
 static void nooks_entry_xmit_post(struct nooks_xpc_frame *f)
 {
+	if (f->flags & NOOKS_XPC_BATCH) {
+		nooks_xmit_done(f, (struct nooks_batch *)f->rsi);
+		return;
+	}
 	/* Busy: the skb stays the kernel's, to be sent again. */
 	if ((netdev_tx_t)f->rax == NETDEV_TX_BUSY)
 		nooks_objtrack_remove(&f->domain->objects, NOOKS_OBJ_SKB,
@@ -59,7 +79,14 @@ static void nooks_entry_xmit_post(struct nooks_xpc_frame *f)
 static unsigned long nooks_entry_xmit_fail(struct nooks_xpc_frame *f)
 {
 	struct sk_buff *skb = (struct sk_buff *)f->rdi;
+	struct nooks_batch *b = nooks_batch_of(f);
 
+	/* a burst's skbs: dropped the same way; after a fault, its post */
+	if (b) {
+		if (f->flags & NOOKS_XPC_REFUSED)
+			nooks_xmit_refused(f, b);
+		return NETDEV_TX_OK;
+	}
 	if ((f->flags & NOOKS_XPC_REFUSED) && skb) {
 		dev_core_stats_tx_dropped_inc((struct net_device *)f->rsi);
 		kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
@@ -72,6 +99,15 @@ static const struct nooks_wrapper nooks_entry_xmit = {
 	.pre = nooks_entry_xmit_pre,
 	.post = nooks_entry_xmit_post,
 	.fail = nooks_entry_xmit_fail,
+};
+
+/* The same, sending the stack's bursts in one crossing (domains/xmit.h). */
+static const struct nooks_wrapper nooks_entry_xmit_batched = {
+	.name = "ndo_start_xmit",
+	.pre = nooks_entry_xmit_pre,
+	.post = nooks_entry_xmit_post,
+	.fail = nooks_entry_xmit_fail,
+	.answer = nooks_xmit_answer,
 };
 
 /*
@@ -327,7 +363,8 @@ bool nooks_entry_attach(struct nooks_domain *d, struct net_device *dev)
 				   (unsigned long)dev->netdev_ops->ndo_start_xmit);
 	if (i < 0)
 		return false;
-	WRITE_ONCE(wrap[i], &nooks_entry_xmit);
+	WRITE_ONCE(wrap[i], nooks_batch_enabled() ? &nooks_entry_xmit_batched :
+						   &nooks_entry_xmit);
 	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats,
 			 &nooks_entry_get_stats);
 	nooks_entry_wrap(d, dev->netdev_ops->ndo_get_stats64,

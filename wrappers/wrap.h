@@ -53,6 +53,11 @@ struct nooks_wrapper {
 	 * its return class's failure value (a pointer the kernel uses)
 	 */
 	unsigned long (*fail)(struct nooks_xpc_frame *f);
+	/*
+	 * entry, kernel caller: true if it answered the call itself, with
+	 * f->rax, and nothing crosses (domains/xmit.h)
+	 */
+	bool (*answer)(struct nooks_xpc_frame *f);
 	unsigned int flags;		/* NOOKS_WRAP_* */
 };
 

@@ -99,7 +99,9 @@ check "unload null_blk" nooksctl unload null_blk
 check "modprobe pktgen" modprobe pktgen
 pgset() { echo "$2" > /proc/net/pktgen/"$1"; }
 
-# pktgen_run DOMAIN MODE IFC DST DST_MAC WORKLOAD
+# pktgen_run DOMAIN MODE IFC DST DST_MAC WORKLOAD [BURST]: BURST, packets
+# sent in bursts of it, xmit_more set for all but the last of each
+# (batched transmits: domains/xmit.c)
 pktgen_run() {
 	local dom=$1 mode=$2 ifc=$3 c0 c1 res usec sent pps
 	pgset kpktgend_0 rem_device_all
@@ -108,6 +110,7 @@ pktgen_run() {
 	pgset "$ifc" "pkt_size 60"
 	pgset "$ifc" "delay 0"
 	pgset "$ifc" "clone_skb 0"
+	pgset "$ifc" "burst ${7:-1}"
 	pgset "$ifc" "dst $4"
 	pgset "$ifc" "dst_mac $5"
 	c0=$(crossings "$dom")
@@ -131,6 +134,8 @@ dummy_all() {
 	ip link set dummy0 up
 	ip addr add 10.9.0.1/24 dev dummy0
 	pktgen_run dummy "$mode" dummy0 10.9.0.2 52:54:00:12:34:57 send-60b
+	pktgen_run dummy "$mode" dummy0 10.9.0.2 52:54:00:12:34:57 \
+		send-60b-burst16 16
 	ip link set dummy0 down
 }
 
@@ -161,6 +166,8 @@ e1000_all() {
 	ping -c 2 -W 2 10.0.2.2 > /dev/null
 	ping_run e1000 "$mode"
 	pktgen_run e1000 "$mode" "$ifc" 10.0.2.2 52:55:0a:00:02:02 send-60b
+	pktgen_run e1000 "$mode" "$ifc" 10.0.2.2 52:55:0a:00:02:02 \
+		send-60b-burst16 16
 	ip link set "$ifc" down
 }
 

@@ -59,6 +59,8 @@ unsigned long nooks_test_exit_spin_lock_irqsave(raw_spinlock_t *lock);
 struct sk_buff;
 struct net_device;
 int nooks_test_entry_xmit(struct sk_buff *skb, struct net_device *dev);
+/* xmit_test.c's */
+int nooks_test_entry_xmit_burst(struct sk_buff *skb, struct net_device *dev);
 __be16 nooks_test_exit_eth_type_trans(struct sk_buff *skb,
 				      struct net_device *dev);
 u64 nooks_test_entry_eth(struct sk_buff *skb, struct net_device *dev);
