@@ -2,28 +2,29 @@
 /*
  * Local calls (local.h). nooks_local_try() runs in the exit gate before
  * it leaves the domain, on the domain's table and stack: it reads the
- * kernel (read-only there: a device, the vmemmap base) and writes this
- * CPU's count of local calls (per-CPU, which a domain may write) and the
- * gate's saved registers, nothing else (the calls answered only without
- * protection write what the kernel's would). A bad pointer it is handed
- * faults there, and the fault is the driver's, as if its own code had
- * dereferenced it (arch/x86/fault.c).
+ * kernel (read-only there: a device, the vmemmap base, the domain's page
+ * tables) and writes this CPU's count of local calls (per-CPU, which a
+ * domain may write), the gate's saved registers, and what the kernel's
+ * function would write (an sk_buff, a NAPI context, a queue's limits),
+ * only where the domain's table lets the driver write it
+ * (nooks_local_writable(); otherwise the call crosses). A bad pointer it
+ * is handed faults there, and the fault is the driver's, as if its own
+ * code had dereferenced it (arch/x86/fault.c).
  *
  * The calls answered: dma_map_page_attrs() and dma_unmap_page_attrs() of
  * a dma-direct device, and skb_clone_tx_timestamp(), which a NIC driver
  * calls for each packet it sends and which does nothing unless the
  * packet has a socket and the device a PHY time stamper; the DMA syncs
  * of a dma-direct device, which do nothing on x86 (DMA-coherent) outside
- * swiotlb. Without protection, eth_type_trans(), skb_put() and
- * skb_trim() too, which a NIC driver calls for each packet it receives:
- * they write the sk_buff, which under protection the domain may not be
- * granted (an skb of napi_get_frags()), so there they cross; and
+ * swiotlb. eth_type_trans(), skb_put() and skb_trim(), which a NIC
+ * driver calls for each packet it receives, on an sk_buff it may write
+ * (under protection it may not be granted one of napi_get_frags()); and
  * napi_schedule_prep(), of each interrupt, and napi_complete_done(), of
  * each poll with nothing to flush, on the driver's NAPI context. The
  * hold check of their wrappers (a NAPI context the driver deleted) is
  * what that skips. And dql_completed() of each transmit completion,
- * the kernel's own function called from here, which needs no more than
- * the kernel's table (it writes the device's queue).
+ * the kernel's own function called from here (a protected domain may
+ * run it: nooks_local_kernel_import()), on the device's queue.
  *
  * What a local call does not do that its crossing would: run its typed
  * wrapper. A DMA mapping made locally is not recorded in the domain's
@@ -51,6 +52,7 @@
 #include <linux/swiotlb.h>
 #include <asm/mem_encrypt.h>
 
+#include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "defer.h"
 #include "local.h"
@@ -60,7 +62,7 @@
 static bool nooks_local_on = true;
 module_param_named(local, nooks_local_on, bool, 0644);
 MODULE_PARM_DESC(local,
-		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls and (unprotected) eth_type_trans, skb_put, skb_trim, napi_schedule_prep, napi_complete_done and dql_completed in the domain, in modules bound from now on (default on)");
+		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls, eth_type_trans, skb_put, skb_trim, napi_schedule_prep, napi_complete_done and dql_completed in the domain, in modules bound from now on (default on)");
 
 /*
  * Local calls made on this CPU, per context level (task, softirq,
@@ -69,6 +71,25 @@ MODULE_PARM_DESC(local,
  * or crosses out (nooks_local_fold()).
  */
 static DEFINE_PER_CPU(u32, nooks_local_calls[NOOKS_XPC_LEVELS]);
+
+/*
+ * May driver code of @cur write @size bytes at @p? Always without
+ * protection; under it, if the domain's table says so (what it was
+ * granted, its own memory), else the kernel's function crosses to make
+ * the writes. A local call must not fault where its crossing would not.
+ */
+static __always_inline bool nooks_local_writable(struct nooks_xpc_frame *cur,
+						 const void *p, size_t size)
+{
+	const struct nooks_protect *prot = cur->prot;
+	unsigned long a = (unsigned long)p;
+
+	if (!prot)
+		return true;
+	return nooks_pgtable_writable(&prot->pt, a) &&
+	       ((a ^ (a + size - 1)) < PAGE_SIZE ||
+		nooks_pgtable_writable(&prot->pt, a + size - 1));
+}
 
 /*
  * dma-direct with nothing between memory and the device: no dma_map_ops
@@ -131,8 +152,8 @@ static __always_inline bool nooks_local_dma_sync(u64 *a)
 /*
  * skb_put(skb, len) and skb_trim(skb, len) of a linear skb with the room:
  * what skbuff.c does. A nonlinear skb (the kernel's BUG or WARN), or one
- * the data would overrun (skb_over_panic), crosses. Only in an
- * unprotected domain, as for eth_type_trans().
+ * the data would overrun (skb_over_panic), or one the driver may not
+ * write, crosses.
  */
 static __always_inline bool nooks_local_skb_put(struct nooks_xpc_frame *cur,
 						u64 *a)
@@ -141,7 +162,8 @@ static __always_inline bool nooks_local_skb_put(struct nooks_xpc_frame *cur,
 	unsigned int len = (unsigned int)a[1];
 	void *tail;
 
-	if (cur->prot || skb_is_nonlinear(skb) ||
+	if (!nooks_local_writable(cur, skb, sizeof(*skb)) ||
+	    skb_is_nonlinear(skb) ||
 	    len > (unsigned int)(skb_end_pointer(skb) - skb_tail_pointer(skb)))
 		return false;
 	tail = skb_tail_pointer(skb);
@@ -157,7 +179,8 @@ static __always_inline bool nooks_local_skb_trim(struct nooks_xpc_frame *cur,
 	struct sk_buff *skb = (struct sk_buff *)(unsigned long)a[0];
 	unsigned int len = (unsigned int)a[1];
 
-	if (cur->prot || skb_is_nonlinear(skb))
+	if (!nooks_local_writable(cur, skb, sizeof(*skb)) ||
+	    skb_is_nonlinear(skb))
 		return false;
 	if (skb->len > len) {
 		skb->len = len;
@@ -169,8 +192,8 @@ static __always_inline bool nooks_local_skb_trim(struct nooks_xpc_frame *cur,
 /*
  * napi_schedule_prep(n), of each interrupt of a NAPI driver: the compare
  * and exchange of n->state net/core/dev.c makes, on the driver's own
- * NAPI context. Only in an unprotected domain, as the skb calls: a
- * context the driver did not allocate itself may not be granted.
+ * NAPI context, if the driver may write it (under protection, one it
+ * did not allocate itself may not be granted).
  */
 static __always_inline bool
 nooks_local_napi_schedule_prep(struct nooks_xpc_frame *cur, u64 *a)
@@ -178,7 +201,7 @@ nooks_local_napi_schedule_prep(struct nooks_xpc_frame *cur, u64 *a)
 	struct napi_struct *n = (struct napi_struct *)(unsigned long)a[0];
 	unsigned long val, new;
 
-	if (cur->prot)
+	if (!nooks_local_writable(cur, &n->state, sizeof(n->state)))
 		return false;
 	do {
 		val = READ_ONCE(n->state);
@@ -211,8 +234,8 @@ static __always_inline bool nooks_local_is_free(unsigned long fn)
  * packets GRO holds or lists, or that the crossing's end is to deliver
  * (a deferred napi_gro_receive: only frees may wait, defer.h), a missed
  * schedule, busy polling, netpoll, deferred hard interrupts or a GRO
- * flush timeout, a context on a poll list. Unprotected only, as
- * napi_schedule_prep().
+ * flush timeout, a context on a poll list, a context the driver may not
+ * write.
  */
 static __always_inline bool
 nooks_local_napi_complete_done(struct nooks_xpc_frame *cur, u64 *a)
@@ -222,7 +245,8 @@ nooks_local_napi_complete_done(struct nooks_xpc_frame *cur, u64 *a)
 	unsigned long val, new;
 	u32 i;
 
-	if (cur->prot || READ_ONCE(n->gro_bitmask) || READ_ONCE(n->rx_count) ||
+	if (!nooks_local_writable(cur, &n->state, sizeof(n->state)) ||
+	    READ_ONCE(n->gro_bitmask) || READ_ONCE(n->rx_count) ||
 	    READ_ONCE(n->defer_hard_irqs_count) ||
 	    READ_ONCE(n->dev->napi_defer_hard_irqs) ||
 	    !list_empty(&n->poll_list))
@@ -248,8 +272,9 @@ nooks_local_napi_complete_done(struct nooks_xpc_frame *cur, u64 *a)
  * dql_completed(dql, count), of each transmit completion
  * (netdev_completed_queue()): the kernel's, called here, with the check
  * of its wrapper first (more completed than queued crosses, and the
- * wrapper fails the domain for it). Unprotected only: under protection
- * the domain may not run kernel code.
+ * wrapper fails the domain for it), on limits the driver may write
+ * (under protection, its device's granted transmit queues), where the
+ * domain may run it (nooks_local_kernel_import()).
  */
 static __always_inline bool nooks_local_dql_completed(struct nooks_xpc_frame *cur,
 						      u64 *a)
@@ -257,7 +282,9 @@ static __always_inline bool nooks_local_dql_completed(struct nooks_xpc_frame *cu
 	struct dql *dql = (struct dql *)(unsigned long)a[0];
 	unsigned int count = (unsigned int)a[1];
 
-	if (cur->prot ||
+	if (!nooks_local_writable(cur, dql, sizeof(*dql)) ||
+	    (cur->prot && !nooks_pgtable_runnable(&cur->prot->pt,
+						  (unsigned long)dql_completed)) ||
 	    count > READ_ONCE(dql->num_queued) - READ_ONCE(dql->num_completed))
 		return false;
 	dql_completed(dql, count);
@@ -287,8 +314,8 @@ static __always_inline bool nooks_local_tx_timestamp(u64 *a)
  * eth_type_trans(skb, dev) as net/ethernet/eth.c makes it, when the
  * header and the two bytes after it are in the linear data and the
  * device has no DSA tagger: the rest (skb_header_pointer() of paged
- * data, a tagger's protocol) crosses. Only in an unprotected domain
- * (@cur->prot NULL), which may write any sk_buff.
+ * data, a tagger's protocol) crosses, and so does one on an sk_buff the
+ * driver may not write.
  */
 static __always_inline bool
 nooks_local_eth_type_trans(struct nooks_xpc_frame *cur, u64 *a)
@@ -298,7 +325,8 @@ nooks_local_eth_type_trans(struct nooks_xpc_frame *cur, u64 *a)
 	const struct ethhdr *eth;
 	u16 sap;
 
-	if (cur->prot || skb_headlen(skb) < ETH_HLEN + sizeof(sap))
+	if (!nooks_local_writable(cur, skb, sizeof(*skb)) ||
+	    skb_headlen(skb) < ETH_HLEN + sizeof(sap))
 		return false;
 #if IS_ENABLED(CONFIG_NET_DSA)
 	if (READ_ONCE(dev->dsa_ptr))
@@ -392,6 +420,22 @@ bool nooks_local_import(const char *name)
 		!strcmp(name, "dql_completed") ||
 		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
 		 !strcmp(name, "skb_clone_tx_timestamp")));
+}
+
+/**
+ * nooks_local_kernel_import() - does a local call of an import run the
+ *	kernel's own function in the domain?
+ * @name: the kernel function an exit gate calls
+ *
+ * A protected domain importing it must be let run it
+ * (arch/x86/protect.c): dql_completed(), which touches nothing but the
+ * limits it is handed and jiffies, while local calls are on.
+ *
+ * Return: true if so.
+ */
+bool nooks_local_kernel_import(const char *name)
+{
+	return READ_ONCE(nooks_local_on) && !strcmp(name, "dql_completed");
 }
 
 /**

@@ -28,6 +28,7 @@ struct nooks_xpc_frame;
 bool nooks_local_try(struct nooks_manifest *m,
 		     const struct nooks_gate_desc *desc, u64 *args);
 bool nooks_local_import(const char *name);
+bool nooks_local_kernel_import(const char *name);
 void nooks_local_fold(struct nooks_xpc_frame *f);
 
 #endif /* _NOOKS_LOCAL_H */

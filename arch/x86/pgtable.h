@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
+#include <asm/pgtable_types.h>
 
 /**
  * struct nooks_pgtable - one domain's page table
@@ -63,6 +64,48 @@ bool nooks_pgtable_resync(struct nooks_pgtable *pt, unsigned long addr);
 void nooks_pgtable_sync(struct nooks_pgtable *pt, unsigned long gen);
 void nooks_pgtable_lookup(const struct nooks_pgtable *pt, unsigned long addr,
 			  struct nooks_pgtable_walk *w);
+
+/*
+ * Does @pt map @addr with the bits @need set and @deny clear at every
+ * level? The walk nooks_pgtable_lookup() makes, inline for nooks.ko's
+ * code that runs in the domain (domains/local.c), which reads the tables
+ * through the kernel's direct map (read-only there). Private tables are
+ * freed with @pt only.
+ */
+static __always_inline bool nooks_pgtable_allows(const struct nooks_pgtable *pt,
+						 unsigned long addr,
+						 unsigned long need,
+						 unsigned long deny)
+{
+	const unsigned long *table = READ_ONCE(pt->top);
+	unsigned int level = pt->levels;
+	unsigned long e;
+
+	need |= _PAGE_PRESENT;
+	for (;; level--) {
+		e = READ_ONCE(table[(addr >> (PAGE_SHIFT + 9 * (level - 1))) &
+				    (PTRS_PER_PTE - 1)]);
+		if ((e & need) != need || (e & deny))
+			return false;
+		if (level == 1 || (e & _PAGE_PSE))
+			return true;
+		table = __va(e & PTE_PFN_MASK);
+	}
+}
+
+/* May code running on @pt write @addr? */
+static __always_inline bool nooks_pgtable_writable(const struct nooks_pgtable *pt,
+						   unsigned long addr)
+{
+	return nooks_pgtable_allows(pt, addr, _PAGE_RW, 0);
+}
+
+/* May code running on @pt run the code at @addr? */
+static __always_inline bool nooks_pgtable_runnable(const struct nooks_pgtable *pt,
+						   unsigned long addr)
+{
+	return nooks_pgtable_allows(pt, addr, 0, _PAGE_NX);
+}
 
 /* The CR3 value of @pt, without a PCID. */
 static inline unsigned long nooks_pgtable_cr3(const struct nooks_pgtable *pt)

@@ -54,6 +54,7 @@
 
 #include "../../core/bind.h"
 #include "../../core/domain.h"
+#include "../../domains/local.h"
 #include "../../domains/xpc.h"
 #include "arch.h"
 #include "protect.h"
@@ -287,7 +288,10 @@ static bool nooks_protect_allow_function(struct nooks_protect *p,
 					 (addr & PAGE_MASK));
 }
 
-/* The imports the module runs in the domain (core/bind.c checked them). */
+/*
+ * The imports the module runs in the domain (core/bind.c checked them),
+ * and those nooks.ko's local calls run there (domains/local.c).
+ */
 static int nooks_protect_allow_imports(struct nooks_protect *p,
 				       struct module *mod)
 {
@@ -298,8 +302,9 @@ static int nooks_protect_allow_imports(struct nooks_protect *p,
 		const Elf_Sym *sym = &ks->symtab[i];
 		const char *name = ks->strtab + sym->st_name;
 
-		if (sym->st_shndx != SHN_UNDEF || !*name ||
-		    !nooks_in_domain_reason(name) || !sym->st_value)
+		if (sym->st_shndx != SHN_UNDEF || !*name || !sym->st_value ||
+		    (!nooks_in_domain_reason(name) &&
+		     !nooks_local_kernel_import(name)))
 			continue;
 		if (!nooks_protect_allow_function(p, sym->st_value))
 			pr_warn("%s: cannot let the domain run %s\n",

@@ -62,6 +62,12 @@ static void nooks_test_pt_expect(struct kunit *test,
 			    addr);
 	KUNIT_EXPECT_EQ_MSG(test, d.nx, k.nx || nooks_test_in_image(addr),
 			    "%s %#lx: not executable", what, addr);
+	/* the inline walk of the domain's own code (domains/local.c) agrees */
+	KUNIT_EXPECT_EQ_MSG(test, nooks_pgtable_writable(pt, addr), d.rw,
+			    "%s %#lx: writable, inline", what, addr);
+	KUNIT_EXPECT_EQ_MSG(test, nooks_pgtable_runnable(pt, addr),
+			    d.present && !d.nx, "%s %#lx: runnable, inline",
+			    what, addr);
 }
 
 /* A fresh domain table: the kernel, read-only, its image not executable. */
@@ -246,11 +252,14 @@ static void nooks_test_pt_allow_exec(struct kunit *test)
 	nooks_test_pt_setup(test, &pt);
 	nooks_pgtable_lookup(&pt, text, &d);
 	KUNIT_EXPECT_TRUE_MSG(test, d.nx, "kernel text runs only if allowed");
+	KUNIT_EXPECT_FALSE(test, nooks_pgtable_runnable(&pt, text));
 	KUNIT_EXPECT_EQ(test, nooks_pgtable_allow_exec(&pt, text, PAGE_SIZE),
 			0);
 	nooks_pgtable_lookup(&pt, text, &d);
 	nooks_pgtable_lookup(NULL, text, &k);
 	KUNIT_EXPECT_FALSE_MSG(test, d.nx, "allowed kernel text runs");
+	KUNIT_EXPECT_TRUE(test, nooks_pgtable_runnable(&pt, text));
+	KUNIT_EXPECT_FALSE(test, nooks_pgtable_writable(&pt, text));
 	KUNIT_EXPECT_FALSE(test, d.rw);
 	KUNIT_EXPECT_EQ(test, d.phys, k.phys);
 	KUNIT_EXPECT_EQ(test, d.level, 1U);
