@@ -43,11 +43,16 @@ static int nooks_entry_xmit_pre(struct nooks_xpc_frame *f)
 	const struct nooks_batch *b;
 	u32 i;
 
-	/* a burst (domains/xmit.h): the skbs not taken are given back */
+	/*
+	 * a burst (domains/xmit.h): the skbs not taken are given back; one
+	 * sent again right after itself (pktgen sends one skb a whole
+	 * burst long) is the domain's already
+	 */
 	if (f->flags & NOOKS_XPC_BATCH) {
 		b = (const struct nooks_batch *)f->rsi;
 		for (i = 0; i < b->n; i++)
-			nooks_entry_xmit_acquire(f, b->arg[i]);
+			if (!i || b->arg[i] != b->arg[i - 1])
+				nooks_entry_xmit_acquire(f, b->arg[i]);
 		return 0;
 	}
 	if (f->rdi)
