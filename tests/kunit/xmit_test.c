@@ -230,6 +230,35 @@ static void nooks_test_xmit_burst(struct kunit *test)
 }
 
 /*
+ * One skb sent a whole burst long, as pktgen does (a reference each):
+ * the domain's once, handed to the driver each time.
+ */
+static void nooks_test_xmit_repeat(struct kunit *test)
+{
+	struct nooks_xmit_test *t = test->priv;
+	struct sk_buff *skb;
+	int i;
+
+	nooks_test_skbs(test, &skb, 1);
+	skb_get(skb);
+	skb_get(skb);
+	skb_get(skb);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, nooks_test_stack_xmit(t, skb, i < 2),
+				NETDEV_TX_OK);
+	KUNIT_EXPECT_EQ(test, nooks_xs.calls, 3U);
+	KUNIT_EXPECT_EQ(test, nooks_test_calls_in(t), 1ULL);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_PTR_EQ(test, nooks_xs.skb[i], skb);
+	KUNIT_EXPECT_TRUE(test, nooks_xs.held[0]);
+	/* the driver freed it each time: one reference left, untracked */
+	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 1U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&t->d->objects,
+						   NOOKS_OBJ_SKB), 0UL);
+	kfree_skb(skb);
+}
+
+/*
  * More than a stash holds: it crosses full, the driver told more is to
  * come; the rest of the burst crosses at its end.
  */
@@ -440,6 +469,7 @@ static void nooks_test_xmit_unbatched(struct kunit *test)
 
 static struct kunit_case nooks_xmit_test_cases[] = {
 	KUNIT_CASE(nooks_test_xmit_burst),
+	KUNIT_CASE(nooks_test_xmit_repeat),
 	KUNIT_CASE(nooks_test_xmit_full),
 	KUNIT_CASE(nooks_test_xmit_busy),
 	KUNIT_CASE(nooks_test_xmit_stopped),
