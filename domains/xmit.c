@@ -42,6 +42,11 @@
 #include "batch.h"
 #include "xmit.h"
 
+/*
+ * This CPU's, with bottom halves off (the stack transmits so, the timer
+ * is a softirq): nothing else touches it meanwhile. A batch's loop reads
+ * it in the domain and writes batch.done and rc.
+ */
 struct nooks_xmit_stash {
 	/* a0: the device; arg: the skbs; n: how many */
 	struct nooks_batch batch;
