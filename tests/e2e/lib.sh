@@ -522,6 +522,12 @@ shadow_fault() {
 		esac
 	done
 	echo "# $d $2: pause $(($(uptime_ms) - INJECT_T0)) ms$(shadow_ping_lost)"
+	# busybox ping stops at its first error: say by which fault
+	if [ -n "$PING_STREAM" ] && [ -z "$PING_ENDED" ] &&
+	   grep -Eiq "unreachable|sendto|error|denied|down" /tmp/ping-stream; then
+		PING_ENDED=$SHADOW_FAULTS
+		echo "# the ping stream got an error by fault $SHADOW_FAULTS ($2): $(tail -n 1 /tmp/ping-stream)"
+	fi
 }
 
 # shadow_ping_lost: ", N lost so far" of the ping stream, if one runs
