@@ -143,10 +143,7 @@ unsigned long nooks_batch_call(struct nooks_batch *b, const void *stub)
 	struct nooks_batch *prev = this_cpu_read(nooks_batch_armed);
 	unsigned long ret;
 
-	b->entered = false;
-	b->done = 0;
-	b->premade_hit = 0;
-	this_cpu_write(nooks_batch_armed, b);
+	nooks_batch_arm(b);
 	ret = fn(b, b);
 	this_cpu_write(nooks_batch_armed, prev);
 	return ret;

@@ -73,6 +73,19 @@ static_assert(NOOKS_BATCH_MAX <= 32);
 DECLARE_PER_CPU(struct nooks_batch *, nooks_batch_armed);
 
 /*
+ * The next entry of this CPU with @b for its first argument takes @b:
+ * run, a0, arg and n set. nooks_batch_call() arms and calls; a kernel
+ * side whose entry is already under way arms only (domains/xmit.c).
+ */
+static __always_inline void nooks_batch_arm(struct nooks_batch *b)
+{
+	b->entered = false;
+	b->done = 0;
+	b->premade_hit = 0;
+	this_cpu_write(nooks_batch_armed, b);
+}
+
+/*
  * Called by nooks_xpc_enter() with the frame of an entry whose first
  * argument is the armed batch: the crossing runs the batch's loop.
  */

@@ -118,20 +118,14 @@ static void nooks_xmit_drop(struct nooks_xmit_stash *s)
 	nooks_xmit_clear(s);
 }
 
-/* The next entry of this CPU with @s's batch for %rdi crosses with it. */
-static void nooks_xmit_arm(struct nooks_xmit_stash *s, bool from_stack)
+/* @s's batch is to cross: its loop, from the stack's call or not. */
+static void nooks_xmit_prepare(struct nooks_xmit_stash *s, bool from_stack)
 {
-	struct nooks_batch *b = &s->batch;
-
-	b->run = nooks_xmit_run;
-	b->a0 = (unsigned long)s->dev;
-	b->premade = 0;
-	b->entered = false;
-	b->done = 0;
-	b->premade_hit = 0;
+	s->batch.run = nooks_xmit_run;
+	s->batch.a0 = (unsigned long)s->dev;
+	s->batch.premade = 0;
 	s->from_stack = from_stack;
 	s->crossing = true;
-	this_cpu_write(nooks_batch_armed, b);
 }
 
 /* Make sure the timer looks at @s within a tick or two. */
@@ -190,7 +184,8 @@ bool nooks_xmit_answer(struct nooks_xpc_frame *f)
 		return true;
 	}
 	s->more = more;
-	nooks_xmit_arm(s, true);
+	nooks_xmit_prepare(s, true);
+	nooks_batch_arm(&s->batch);
 	f->rdi = (unsigned long)&s->batch;
 	return false;
 }
@@ -245,13 +240,12 @@ void nooks_xmit_done(struct nooks_xpc_frame *f, struct nooks_batch *b)
 
 /**
  * nooks_xmit_refused() - a batch of transmits the domain refused
- * @f: its entry frame
  * @b: the batch, a stash's, armed or taken
  *
  * Its skbs are dropped: the stack's answer is NETDEV_TX_OK, as for a
  * refused transmit (wrappers/entry.c).
  */
-void nooks_xmit_refused(struct nooks_xpc_frame *f, struct nooks_batch *b)
+void nooks_xmit_refused(struct nooks_batch *b)
 {
 	struct nooks_xmit_stash *s = container_of(b, struct nooks_xmit_stash,
 						  batch);
@@ -265,19 +259,16 @@ void nooks_xmit_refused(struct nooks_xpc_frame *f, struct nooks_batch *b)
 /* Send what @s holds, its queue's lock held if it has one. */
 static void nooks_xmit_send(struct nooks_xmit_stash *s)
 {
-	netdev_tx_t (*stub)(struct nooks_batch *b, struct nooks_batch *b2);
-
 	if (netif_xmit_frozen_or_drv_stopped(s->txq)) {
 		nooks_xmit_watch(s);
 		return;
 	}
 	s->more = false;
-	nooks_xmit_arm(s, false);
-	stub = s->stub;
-	stub(&s->batch, &s->batch);
-	/* not taken: the stub's gate refused it before the entry */
-	if (this_cpu_read(nooks_batch_armed) == &s->batch)
-		nooks_xmit_refused(NULL, &s->batch);
+	nooks_xmit_prepare(s, false);
+	nooks_batch_call(&s->batch, s->stub);
+	/* neither done nor refused: a gate with no wrapper refused it */
+	if (s->crossing)
+		nooks_xmit_refused(&s->batch);
 }
 
 /* Send or drop what @s holds; leave it if its queue is stopped. */

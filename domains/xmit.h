@@ -29,7 +29,7 @@ struct nooks_xpc_frame;
 
 bool nooks_xmit_answer(struct nooks_xpc_frame *f);
 void nooks_xmit_done(struct nooks_xpc_frame *f, struct nooks_batch *b);
-void nooks_xmit_refused(struct nooks_xpc_frame *f, struct nooks_batch *b);
+void nooks_xmit_refused(struct nooks_batch *b);
 unsigned int nooks_xmit_pending(void);
 void nooks_xmit_flush(void);
 int nooks_xmit_init(void);

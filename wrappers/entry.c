@@ -89,7 +89,7 @@ static unsigned long nooks_entry_xmit_fail(struct nooks_xpc_frame *f)
 	/* a burst's skbs: dropped the same way; after a fault, its post */
 	if (b) {
 		if (f->flags & NOOKS_XPC_REFUSED)
-			nooks_xmit_refused(f, b);
+			nooks_xmit_refused(b);
 		return NETDEV_TX_OK;
 	}
 	if ((f->flags & NOOKS_XPC_REFUSED) && skb) {
