@@ -22,7 +22,8 @@
  *            the shadow's (the module goes away), and take the
  *            net_device out of what recovery releases: it is not
  *            unregistered nor freed, but what the driver embedded in its
- *            private area (NAPI contexts, timers) still is;
+ *            private area (NAPI contexts, timers) still is; a device
+ *            with no queue is deactivated until the replay;
  *  claim     the restarted driver's alloc_etherdev_mqs/alloc_netdev_mqs
  *            of the same private size and queue counts gets the kept
  *            device (in the order the failed driver registered them),
@@ -91,6 +92,11 @@ struct nooks_shadow_netdev {
 	 * leave the shadow a half-replayed device to snapshot)
 	 */
 	bool replayed;
+	/*
+	 * under rtnl: a noqueue device takeover deactivated, which the
+	 * replay activates again (nooks_shadow_net_deactivate())
+	 */
+	bool deactivated;
 
 	/* the snapshot takeover makes; read by claim and resume */
 	size_t sizeof_priv;
@@ -377,6 +383,45 @@ static void nooks_shadow_net_hold(const struct nooks_shadow_netdev *s)
 		clear_bit(__LINK_STATE_PRESENT, &dev->state);
 }
 
+/*
+ * A device with no queue (noqueue: dummy) is sent to directly, and each
+ * sender reads its flags and features (__dev_queue_xmit: IFF_UP, then
+ * NETIF_F_LLTX once to take the queue's lock and once to drop it). The
+ * claim rewrites both while the setup function runs again: a sender then
+ * got -ENOMEM (not up and no queue), or dropped a lock it never took
+ * (LLTX when it locked, not when it unlocked), which left its preemption
+ * count at -1. Deactivated as the kernel deactivates a device going down
+ * (its queues on noop_qdisc, which drops what it is given and tells the
+ * sender nothing), no sender reaches the device until the replay
+ * activates it again. Under rtnl; sleeps (dev_deactivate() waits for the
+ * senders under way).
+ */
+static void nooks_shadow_net_deactivate(struct nooks_shadow_netdev *s)
+{
+	struct net_device *dev = s->dev;
+	struct Qdisc *q;
+
+	q = rtnl_dereference(netdev_get_tx_queue(dev, 0)->qdisc);
+	if (!(dev->flags & IFF_UP) || !q || q->enqueue)
+		return;
+	dev_deactivate(dev);
+	s->deactivated = true;
+}
+
+/*
+ * The device takeover deactivated gets its queue back, as an open does
+ * (dev_activate(): only with a carrier; without one, the carrier on
+ * activates it). Under rtnl.
+ */
+static void nooks_shadow_net_activate(struct nooks_shadow_netdev *s)
+{
+	if (!s->deactivated)
+		return;
+	s->deactivated = false;
+	if (s->dev->flags & IFF_UP)
+		dev_activate(s->dev);
+}
+
 /**
  * nooks_shadow_net_fail_locked() - a fault: the stack stops calling the
  *	driver
@@ -484,6 +529,7 @@ unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 			nooks_shadow_net_snapshot(s, size);
 		s->replayed = false;
 		nooks_shadow_net_hold(s);
+		nooks_shadow_net_deactivate(s);
 		nooks_shadow_net_scrub(s->dev, mod);
 		nooks_objtrack_disown(&d->objects, NOOKS_OBJ_NETDEV_REGISTERED,
 				      s->dev);
@@ -575,7 +621,11 @@ nooks_shadow_net_reuse(void (*setup)(struct net_device *))
 	qlen = dev->tx_queue_len;
 	memset(netdev_priv(dev), 0, s->sizeof_priv);
 	nooks_shadow_net_reset_queues(dev);
-	dev->features = 0;
+	/*
+	 * but LLTX: a qdisc's sender (sch_direct_xmit) between its queue's
+	 * lock and unlock reads it twice
+	 */
+	dev->features &= NETIF_F_LLTX;
 	dev->hw_features = 0;
 	dev->wanted_features = 0;
 	dev->vlan_features = 0;
@@ -921,7 +971,8 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 		ops->ndo_change_carrier(dev, s->carrier);
 	clear_bit(__LINK_STATE_PRESENT, &dev->state);
 	s->replayed = ok;
-	if (up && s->carrier && !netif_carrier_ok(dev)) {
+	/* a deactivated device is not held for its link: nothing queues */
+	if (up && s->carrier && !netif_carrier_ok(dev) && !s->deactivated) {
 		unsigned long flags;
 		bool waiting;
 
@@ -942,6 +993,7 @@ static bool nooks_shadow_net_replay(struct nooks_domain *d,
 	}
 	/* attach: present again, queues woken, the transmit watchdog up */
 	netif_device_attach(dev);
+	nooks_shadow_net_activate(s);
 	return false;
 }
 

@@ -2,9 +2,11 @@
 # The network shadow driver with Debian's dummy.ko, isolated: dummy0
 # survives every fault type with its index, addresses, MTU, modes and
 # multicast list, a ping stream sent through it (nobody answers: dummy
-# drops what it sends) gets no error across every fault, and after each
-# recovery the restarted driver counts what dummy0 sends again.
+# drops what it sends) and a UDP sender sending back to back
+# (tests/e2e/bin/udpsend.c) get no error across every fault, and after
+# each recovery the restarted driver counts what dummy0 sends again.
 # testvm-modules: dummy
+# testvm-bin: tests/e2e/bin/udpsend
 # testvm-tools: ip
 # testvm-timeout: 1500
 
@@ -23,6 +25,8 @@ check_eq "shadow log: the device" 1 "$(sysfs_domain dummy shadow_log)"
 before=$(shadow_state dummy0)
 
 shadow_ping_start 10.0.4.2
+udpsend 10.0.4.3 9 > /tmp/udpsend 2>&1 &
+udpsend=$!
 i=0
 for round in $(seq "$ROUNDS"); do
 	for ft in $FAULTS; do
@@ -38,6 +42,12 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 shadow_send_check "$i faults"
+kill -INT "$udpsend"
+wait "$udpsend"
+rc=$?
+sed 's/^/# /' /tmp/udpsend
+check_eq "udpsend across $i faults: no send failed (exit status)" 0 "$rc"
+check "udpsend sent" grep -q "^udpsend: sent [1-9]" /tmp/udpsend
 check_eq "shadow passive again" passive "$(sysfs_domain dummy shadow)"
 check_sentinel
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
