@@ -11,6 +11,7 @@
 #include "../arch/x86/hang.h"
 #include "../arch/x86/idt.h"
 #include "../arch/x86/protect.h"
+#include "../domains/rxpool.h"
 #include "../domains/batch.h"
 #include "../domains/xmit.h"
 #include "../recovery/recovery.h"
@@ -68,6 +69,7 @@ static int __init nooks_init(void)
 	return 0;
 
 err_genl:
+	nooks_rxpool_uninit();
 	nooks_xmit_uninit();
 err_xmit:
 	nooks_batch_uninit();
@@ -98,6 +100,7 @@ err_arch:
 static void __exit nooks_exit(void)
 {
 	nooks_genl_uninit();
+	nooks_rxpool_uninit();
 	nooks_xmit_uninit();
 	nooks_batch_uninit();
 	nooks_bind_uninit();

@@ -24,7 +24,9 @@
  * hold check of their wrappers (a NAPI context the driver deleted) is
  * what that skips. And dql_completed() of each transmit completion,
  * the kernel's own function called from here (a protected domain may
- * run it: nooks_local_kernel_import()), on the device's queue.
+ * run it: nooks_local_kernel_import()), on the device's queue. And
+ * napi_alloc_skb() of a NAPI poll, from the skbs the kernel side made
+ * for it before the poll crossed in (rxpool.h).
  *
  * What a local call does not do that its crossing would: run its typed
  * wrapper. A DMA mapping made locally is not recorded in the domain's
@@ -56,13 +58,14 @@
 #include "../core/domain.h"
 #include "defer.h"
 #include "local.h"
+#include "rxpool.h"
 #include "xpc.h"
 
 /* Bind from now with local calls (off: every call crosses, to compare). */
 static bool nooks_local_on = true;
 module_param_named(local, nooks_local_on, bool, 0644);
 MODULE_PARM_DESC(local,
-		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls, eth_type_trans, skb_put, skb_trim, napi_schedule_prep, napi_complete_done and dql_completed in the domain, in modules bound from now on (default on)");
+		 "answer DMA maps, unmaps and syncs of dma-direct devices, empty TX timestamp calls, eth_type_trans, skb_put, skb_trim, napi_schedule_prep, napi_complete_done, dql_completed and napi_alloc_skb (from a pool filled before the poll) in the domain, in modules bound from now on (default on)");
 
 /*
  * Local calls made on this CPU, per context level (task, softirq,
@@ -388,6 +391,8 @@ notrace bool nooks_local_try(struct nooks_manifest *m,
 		done = nooks_local_napi_complete_done(cur, args);
 	else if (desc->target == (unsigned long)dql_completed)
 		done = nooks_local_dql_completed(cur, args);
+	else if (desc->target == (unsigned long)__napi_alloc_skb)
+		done = nooks_rxpool_take(cur, args);
 #ifdef CONFIG_NETWORK_PHY_TIMESTAMPING
 	else if (desc->target == (unsigned long)skb_clone_tx_timestamp)
 		done = nooks_local_tx_timestamp(args);
@@ -418,6 +423,7 @@ bool nooks_local_import(const char *name)
 		!strcmp(name, "napi_schedule_prep") ||
 		!strcmp(name, "napi_complete_done") ||
 		!strcmp(name, "dql_completed") ||
+		!strcmp(name, "__napi_alloc_skb") ||
 		(IS_ENABLED(CONFIG_NETWORK_PHY_TIMESTAMPING) &&
 		 !strcmp(name, "skb_clone_tx_timestamp")));
 }

@@ -20,6 +20,8 @@
 #include "../arch/x86/protect.h"
 #include "../core/domain.h"
 #include "../domains/batch.h"
+#include "../domains/local.h"
+#include "../domains/rxpool.h"
 #include "../domains/xmit.h"
 #include "entry.h"
 #include "wrap.h"
@@ -256,6 +258,40 @@ static const struct nooks_wrapper nooks_entry_init_hctx = {
 	.pre = nooks_entry_init_hctx_pre,
 	.post = nooks_entry_init_hctx_post,
 };
+
+/* A NAPI poll: its pool of receive skbs (domains/rxpool.h). */
+static int nooks_entry_poll_pre(struct nooks_xpc_frame *f)
+{
+	nooks_rxpool_open(f);
+	return 0;
+}
+
+static void nooks_entry_poll_post(struct nooks_xpc_frame *f)
+{
+	nooks_rxpool_close(f);
+}
+
+static const struct nooks_wrapper nooks_entry_poll = {
+	.name = "napi_poll",
+	.pre = nooks_entry_poll_pre,
+	.post = nooks_entry_poll_post,
+};
+
+/**
+ * nooks_wrap_netif_napi_add_weight() - pre= of netif_napi_add_weight
+ * @f: the exit gate's frame: (dev, napi, poll, weight), poll an entry
+ *	stub of the domain (its entry check passed)
+ *
+ * While local calls are on, the poll's entry gets the wrapper that fills
+ * and empties the receive pool its napi_alloc_skb() calls take from.
+ */
+void nooks_wrap_netif_napi_add_weight(struct nooks_xpc_frame *f)
+{
+	if (nooks_local_import("__napi_alloc_skb"))
+		nooks_entry_wrap(f->domain, (const void *)f->rdx,
+				 &nooks_entry_poll);
+}
+EXPORT_SYMBOL_NS_GPL(nooks_wrap_netif_napi_add_weight, NOOKS_INTERNAL);
 
 /*
  * Callbacks that fill in structures the kernel hands them (its netlink

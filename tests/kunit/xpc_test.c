@@ -26,6 +26,7 @@
 #include "../../core/domain.h"
 #include "../../domains/batch.h"
 #include "../../domains/defer.h"
+#include "../../domains/rxpool.h"
 #include "../../domains/xpc.h"
 #include "../../wrappers/entry.h"
 #include "../../wrappers/wrap.h"
@@ -2155,6 +2156,184 @@ static void nooks_test_local_dql(struct kunit *test)
 	WRITE_ONCE(d->wrap, NULL);
 }
 
+/*
+ * The receive pool (domains/rxpool.h): a NAPI poll's napi_alloc_skb()
+ * calls, answered in the domain from skbs recorded as the domain's
+ * before the poll crossed in. The first poll learns (its allocations
+ * cross); then twice as many as the last poll took, of the size it
+ * asked for, are there; what a poll did not take is the kernel's again when it
+ * returns, and recovery's when it faults. A larger size than the
+ * pool's, or a NAPI context not the poll's, crosses.
+ */
+int nooks_test_entry_rxpoll(struct napi_struct *napi, int budget);
+struct sk_buff *nooks_test_exit_napi_alloc_skb(struct napi_struct *napi,
+					       unsigned int len, gfp_t gfp);
+static int nooks_test_drv_rxpoll(struct napi_struct *napi, int budget);
+
+struct nooks_gate_desc nooks_test_rxpool_gates[2] = {
+	{
+		.target = (unsigned long)nooks_test_drv_rxpoll,
+		.kind = NOOKS_GATE_ENTRY,
+		.ret_class = NOOKS_RET_INT,
+	},
+	{
+		.target = (unsigned long)__napi_alloc_skb,
+		.kind = NOOKS_GATE_EXIT | NOOKS_GATE_LOCAL,
+		.ret_class = NOOKS_RET_PTR,
+	},
+};
+
+/* the exit stub's descriptor is the second: 24 bytes in */
+static_assert(sizeof(struct nooks_gate_desc) == 24);
+NOOKS_TEST_STUB(nooks_test_entry_rxpoll, nooks_test_rxpool_gates,
+		nooks_xpc_entry);
+NOOKS_TEST_STUB(nooks_test_exit_napi_alloc_skb, nooks_test_rxpool_gates + 24,
+		nooks_xpc_exit);
+
+/* What the fake poll allocates, and what it got. */
+static struct {
+	struct nooks_domain *d;
+	struct napi_struct *napi;	/* whose context it allocates with */
+	unsigned int len[8];
+	bool fault;			/* after its allocations */
+	struct sk_buff *skb[8];
+	bool held[8];			/* the domain's when it got it */
+	bool room[8];			/* len bytes of tailroom, napi's dev */
+} nooks_rp;
+
+static int nooks_test_drv_rxpoll(struct napi_struct *napi, int budget)
+{
+	struct sk_buff *skb;
+	int i;
+
+	for (i = 0; i < budget && i < ARRAY_SIZE(nooks_rp.len); i++) {
+		skb = nooks_test_exit_napi_alloc_skb(nooks_rp.napi,
+						     nooks_rp.len[i],
+						     GFP_ATOMIC);
+		nooks_rp.skb[i] = skb;
+		if (!skb)
+			continue;
+		nooks_rp.held[i] = nooks_objtrack_holds(&nooks_rp.d->objects,
+							NOOKS_OBJ_SKB, skb);
+		nooks_rp.room[i] = skb_tailroom(skb) >= nooks_rp.len[i] &&
+				   !skb->len && skb->dev == napi->dev;
+		/* handed up: the stack's (the wrapper would forget it) */
+		nooks_objtrack_remove(&nooks_rp.d->objects, NOOKS_OBJ_SKB, skb);
+		kfree_skb(skb);
+	}
+	if (nooks_rp.fault)
+		WRITE_ONCE(*READ_ONCE(nooks_test_bad_ptr), 1);
+	return i;
+}
+
+/* One poll of @budget with lengths @len; the calls that crossed out. */
+static u64 nooks_test_rxpoll(struct kunit *test, struct napi_struct *napi,
+			     int budget, const unsigned int *len)
+{
+	struct nooks_domain *d = nooks_rp.d;
+	u64 out = nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT);
+
+	memcpy(nooks_rp.len, len, budget * sizeof(*len));
+	memset(nooks_rp.held, 0, sizeof(nooks_rp.held));
+	memset(nooks_rp.room, 0, sizeof(nooks_rp.room));
+	local_bh_disable();
+	nooks_test_entry_rxpoll(napi, budget);
+	local_bh_enable();
+	return nooks_domain_counter(d, NOOKS_CNT_CALLS_OUT) - out;
+}
+
+static void nooks_test_local_rxpool(struct kunit *test)
+{
+	static const unsigned int small[4] = { 60, 100, 128, 60 };
+	static const unsigned int big[1] = { 300 };
+	const struct nooks_wrapper *wrap[2] = { NULL, NULL };
+	struct nooks_domain *d = test->priv;
+	struct net_device *dev = alloc_etherdev(0);
+	struct napi_struct *napi = kunit_kzalloc(test, 2 * sizeof(*napi),
+						 GFP_KERNEL);
+	struct nooks_xpc_frame add = { .domain = d };
+	struct nooks_rxpool *p;
+	unsigned int i, j;
+	bool held;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, napi);
+	memset(&nooks_rp, 0, sizeof(nooks_rp));
+	nooks_rp.d = d;
+	nooks_rp.napi = napi;
+	napi[0].dev = dev;
+	napi[1].dev = dev;
+	d->gates = nooks_test_rxpool_gates;
+	d->n_gates = ARRAY_SIZE(nooks_test_rxpool_gates);
+	d->stubs_start = (unsigned long)nooks_test_entry_rxpoll;
+	d->stubs_end = d->stubs_start + NOOKS_STUB_SIZE;
+	WRITE_ONCE(d->wrap, wrap);
+	/* netif_napi_add_weight's pre= gives the poll's entry its pool */
+	add.rdx = (unsigned long)nooks_test_entry_rxpoll;
+	nooks_wrap_netif_napi_add_weight(&add);
+	KUNIT_ASSERT_NOT_NULL(test, wrap[0]);
+
+	/* this CPU's pool throughout; each poll with bottom halves off */
+	migrate_disable();
+	p = this_cpu_ptr(&nooks_rxpool);
+	/* the first learns: each allocation crosses */
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 2, small), 2ULL);
+	/*
+	 * a steady stream crosses for none, each skb the domain's: the
+	 * next pool has twice what the last poll took or crossed for
+	 */
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 2, small), 0ULL);
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 4, small), 0ULL);
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 4, small), 0ULL);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, nooks_rp.held[i], "skb %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, nooks_rp.room[i], "skb %u", i);
+	}
+	/* a poll that takes 1: those left are the kernel's again, spares */
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 1, small), 0ULL);
+	KUNIT_EXPECT_GE(test, p->filled, 2U);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_count(&d->objects, NOOKS_OBJ_SKB),
+			0UL);
+	KUNIT_EXPECT_GE(test, p->spares, p->filled - 1);
+	KUNIT_EXPECT_NULL(test, p->frame);
+	/* larger than the pool's: crosses, and the next pool is larger */
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 1, big), 1ULL);
+	KUNIT_EXPECT_EQ(test, p->len, 384U);
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 1, big), 0ULL);
+	KUNIT_EXPECT_TRUE(test, nooks_rp.room[0]);
+	/* another NAPI context's allocation crosses */
+	nooks_rp.napi = napi + 1;
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 1, small), 1ULL);
+	nooks_rp.napi = napi;
+	/* a poll that faults leaves what it did not take to recovery */
+	KUNIT_EXPECT_EQ(test, nooks_test_rxpoll(test, napi, 2, small), 1ULL);
+	nooks_rp.fault = true;
+	nooks_test_bad_ptr = NULL;
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, nooks_test_entry_rxpoll(napi, 1), -EIO);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, nooks_domain_state(d), NOOKS_STATE_FAILED);
+	KUNIT_EXPECT_NULL(test, p->frame);
+	KUNIT_ASSERT_GE(test, p->filled, 2U);
+	/* it took the last; the others are the domain's, not spares */
+	for (i = 0; i < p->filled - 1; i++) {
+		held = nooks_objtrack_holds(&d->objects, NOOKS_OBJ_SKB,
+					    p->skb[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, held, "skb %u", i);
+		for (j = 0; j < p->spares; j++)
+			KUNIT_EXPECT_PTR_NE(test, p->spare[j], p->skb[i]);
+	}
+	flush_work(&d->fault_work);
+	for (i = 0; i < p->filled - 1; i++)
+		if (!nooks_objtrack_remove(&d->objects, NOOKS_OBJ_SKB,
+					   p->skb[i]))
+			kfree_skb(p->skb[i]);
+	migrate_enable();
+	nooks_rxpool_uninit();
+	WRITE_ONCE(d->wrap, NULL);
+	free_netdev(dev);
+}
+
 static void nooks_test_unbound(struct kunit *test)
 {
 	/* A module gone from its domain: late calls get the failure value. */
@@ -2200,6 +2379,7 @@ static struct kunit_case nooks_xpc_test_cases[] = {
 	KUNIT_CASE(nooks_test_local_napi_prep),
 	KUNIT_CASE(nooks_test_local_napi_done),
 	KUNIT_CASE(nooks_test_local_dql),
+	KUNIT_CASE(nooks_test_local_rxpool),
 	KUNIT_CASE(nooks_test_entry_wrapper),
 	KUNIT_CASE_PARAM(nooks_test_locks_unwound, nooks_test_unwound_gen_params),
 	KUNIT_CASE(nooks_test_locks_kept),
