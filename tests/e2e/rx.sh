@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # The receive path of Debian's e1000, isolated, page-table protection
-# off: a virtio-net peer (driven natively, in a network namespace of its
-# own, on a QEMU hub with the e1000; nothing leaves the VM) sends it
-# pktgen UDP packets to a port nobody listens on: 60-byte frames, which
+# off (on with nooks.protection=1 on the command line, by hand: the
+# unbatched protected receive cannot keep up under TCG, and e1000 drops
+# two thirds of the packets of the local=0 defer=0 run): a virtio-net
+# peer (driven natively, in a network namespace of its own, on a QEMU
+# hub with the e1000; nothing leaves the VM) sends it pktgen UDP packets
+# to a port nobody listens on: 60-byte frames, which
 # e1000 copies into a new skb (its copybreak) and hands up. For each it
 # makes, in the domain (local calls, domains/local.h), its DMA syncs
 # (nothing for a device with no IOMMU on x86), skb_trim(),
@@ -10,11 +13,11 @@
 # pool the kernel side filled before the poll crossed in,
 # domains/rxpool.h); its napi_gro_receive() waits for the end of the
 # poll's crossing (domains/defer.h). So with both, calls_local counts at
-# least four per packet, calls_deferred about one per packet more than
+# least 4.5 per packet, calls_deferred about one per packet more than
 # the interrupts (whose __napi_schedule is deferred too; a deferral
 # queue holds 16, the 17th call crosses), and a packet crosses out at
 # least 4 times fewer than with nooks.ko local=0 defer=0 in the same
-# guest, and at most once per 2 packets. Exact counts, not timed; the
+# guest, and at most 3 times per 5 packets. Exact counts, not timed; the
 # other crossings (the polls, the pool's misses: the first poll learns,
 # and a poll that finds more packets than the last one took crosses for
 # the rest) vary with how many packets a poll finds.
@@ -47,10 +50,11 @@ peer_send() {
 # calls_deferred and interrupts over them, in RX
 rx_run() {
 	local p="l=$1 d=$2" ifc rx0 out0 loc0 def0 irq0
-	check "$p: insmod nooks.ko local=$1 defer=$2" \
-		insmod /nooks/nooks.ko local="$1" defer="$2"
+	check "$p: insmod nooks.ko $NOOKS_PARAMS local=$1 defer=$2" \
+		insmod /nooks/nooks.ko $NOOKS_PARAMS local="$1" defer="$2"
 	install_agent
 	check "$p: nooksctl load e1000" nooksctl load e1000
+	check_protection e1000
 	ifc=$(nic_up e1000 10.0.3.1/24)
 	check "$p: e1000 probed an interface ($ifc)" [ -n "$ifc" ]
 	check "$p: ping the peer through isolated e1000" \
@@ -88,13 +92,15 @@ check_eq "l=0 d=0: nothing local" 0 "$LOC"
 check_eq "l=0 d=0: nothing deferred" 0 "$DEF"
 
 rx_run 1 1
-check "l=1 d=1: DMA syncs, skb_trim, eth_type_trans and napi_alloc_skb local for each packet ($LOC/$RX)" \
-	[ "$LOC" -ge $((4 * RX)) ]
+# 4.25 a packet without the receive pool, about 5 with it
+check "l=1 d=1: DMA syncs, skb_trim, eth_type_trans and napi_alloc_skb local for each packet ($LOC/$RX >= 4.5)" \
+	[ $((2 * LOC)) -ge $((9 * RX)) ]
 # a poll's 17th deferrable call crosses, and makes the 16 queued
 check "l=1 d=1: napi_gro_receive deferred for most packets ($DEF - $IRQ interrupts >= 3/4 of $RX)" \
 	[ $((4 * (DEF - IRQ))) -ge $((3 * RX)) ]
 check "l=1 d=1: 4 fewer crossings out per packet ($base/100 -> $((100 * OUT / RX))/100)" \
 	[ $((base - 100 * OUT / (RX + !RX))) -ge 400 ]
-check "l=1 d=1: at most one crossing out per 2 packets ($OUT/$RX)" \
-	[ $((2 * OUT)) -le "$RX" ]
+# 1.23 a packet without the receive pool, 0.33 to 0.46 with it
+check "l=1 d=1: at most 3 crossings out per 5 packets ($OUT/$RX)" \
+	[ $((5 * OUT)) -le $((3 * RX)) ]
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
