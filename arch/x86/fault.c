@@ -30,8 +30,10 @@
  * Not traced or instrumented.
  */
 #include <linux/kdebug.h>
+#include <linux/magic.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/sched/task_stack.h>
 #include <linux/uaccess.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -142,6 +144,22 @@ notrace void nooks_fault_defer(struct nooks_xpc_frame *f, struct pt_regs *regs,
 	nooks_fault_unwind(f, regs, address);
 }
 
+/*
+ * Driver code that ran off the task's stack (unprotected, it runs on its
+ * caller's) into the guard page below may have written the word at the
+ * stack's end first: the scheduler checks it (STACK_END_MAGIC) and
+ * panics at the task's next switch. Nothing else lives there, and the
+ * overflow is contained: the word is put back.
+ */
+static notrace void nooks_fault_stack_end(unsigned long address)
+{
+	unsigned long *end = end_of_stack(current);
+
+	if (address < (unsigned long)end &&
+	    address >= (unsigned long)end - PAGE_SIZE)
+		*end = STACK_END_MAGIC;
+}
+
 /**
  * nooks_fault_deferred() - file the report of a deferred fault of @f
  * @f: the entry frame being unwound
@@ -154,6 +172,8 @@ notrace void nooks_fault_deferred(struct nooks_xpc_frame *f)
 	if (READ_ONCE(slot->frame) != f)
 		return;
 	WRITE_ONCE(slot->frame, NULL);
+	if (!strcmp(slot->type, "stack-overflow"))
+		nooks_fault_stack_end(slot->address);
 	/* symbolized here: kallsyms is too slow for an NMI handler */
 	nooks_fault_report(f, slot->type, slot->ip, slot->address);
 }

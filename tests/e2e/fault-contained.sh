@@ -57,6 +57,12 @@ check_init_fault 15 "the accessor's page fault on the guard page is the domain's
 # instruction fetch from a user address before any fixup; the domain
 # IDT's #PF stub makes it a fault the handlers contain.
 check_init_fault 16 "the jump to NULL is the domain's" "page-fault 0x0 0x0"
+# Running off the stack after writing the word at its end (the last
+# frame of fault=9 may, by where it starts): the scheduler would panic
+# at the next switch (corrupted stack end) had containment not put it
+# back.
+check_init_fault 17 "the overflow that wrote the stack's end word is contained" \
+	"stack-overflow nooks_test_recurse\+0x[0-9a-f]+/0x[0-9a-f]+ \\[nooks_test_fault\\] 0xff[0-9a-f]+"
 check_match "fault=12: the thread that faulted under rtnl released it" \
 	"domain nooks_test_fault: its faulted code held 1 lock: released" \
 	"$(dmesg | grep 'faulted code held' | head -n 1)"

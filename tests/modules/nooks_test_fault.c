@@ -11,13 +11,16 @@
  * bottom halves off and inside it one with interrupts off; 14 loops on a
  * kernel call that never sleeps; 15 has a kernel MMIO accessor (ioread32,
  * a leaf) read a vmalloc guard page; 16 calls through a NULL function
- * pointer. With fault=0 it loads and does nothing.
+ * pointer; 17 writes the word at its stack's end (the scheduler's
+ * STACK_END_MAGIC), as the last frame of 9 may, and then does 9. With
+ * fault=0 it loads and does nothing.
  */
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
@@ -77,6 +80,10 @@ static int __init nooks_test_fault_init(void)
 		kfree(ERR_PTR(-ENOMEM));
 		return 0;
 	case 9:
+		return nooks_test_recurse(0) ? 0 : 1;
+	case 17:
+		/* as a frame of the recursion may, before the guard page */
+		WRITE_ONCE(*end_of_stack(current), 0);
 		return nooks_test_recurse(0) ? 0 : 1;
 	case 10:
 		for (;;)
