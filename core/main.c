@@ -61,6 +61,7 @@ static int __init nooks_init(void)
 	ret = nooks_xmit_init();
 	if (ret)
 		goto err_xmit;
+	nooks_rxpool_init();
 	ret = nooks_genl_init();
 	if (ret)
 		goto err_genl;

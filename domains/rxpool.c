@@ -19,25 +19,17 @@
 DEFINE_PER_CPU(struct nooks_rxpool, nooks_rxpool);
 EXPORT_PER_CPU_SYMBOL_GPL(nooks_rxpool);
 
+/*
+ * What records an skb of __napi_alloc_skb as the domain's: its typed
+ * wrapper's post hook (wrappers/specs/net.spec), found at load.
+ */
+static void (*nooks_rxpool_record)(struct nooks_xpc_frame *f);
+
 /* Let the spares go (another NAPI context, or larger skbs wanted). */
 static void nooks_rxpool_free_spares(struct nooks_rxpool *p)
 {
 	while (p->spares)
 		consume_skb(p->spare[--p->spares]);
-}
-
-/* The skb is the domain's: as the wrapper of __napi_alloc_skb records it. */
-static void nooks_rxpool_record(struct nooks_xpc_frame *f,
-				struct sk_buff *skb)
-{
-	const unsigned long v[] = {
-		(unsigned long)skb,
-		(__force unsigned long)SKB_DROP_REASON_NOT_SPECIFIED,
-	};
-
-	nooks_wrap_acquire(f, NOOKS_OBJ_SKB, (unsigned long)skb, sizeof(*skb),
-			   (void *)kfree_skb_reason, v, ARRAY_SIZE(v),
-			   NOOKS_WRAPF_GRANT);
 }
 
 /**
@@ -54,10 +46,19 @@ void nooks_rxpool_open(struct nooks_xpc_frame *f)
 {
 	struct nooks_rxpool *p = this_cpu_ptr(&nooks_rxpool);
 	struct napi_struct *napi = (struct napi_struct *)f->rdi;
+	/* as the allocation's exit frame would be, under the poll's entry */
+	struct nooks_xpc_frame call = {
+		.manifest = f->manifest,
+		.desc = f->desc,
+		.domain = f->domain,
+		.kind = NOOKS_XPC_EXIT,
+		.ret = f->ret,
+	};
 	struct sk_buff *skb;
 	u32 n;
 
-	if (!napi || !softirq_count() || in_hardirq() || irqs_disabled())
+	if (!napi || !softirq_count() || in_hardirq() || irqs_disabled() ||
+	    !nooks_rxpool_record)
 		return;
 	/*
 	 * Polls do not nest with bottom halves off: one still open is one
@@ -81,7 +82,8 @@ void nooks_rxpool_open(struct nooks_xpc_frame *f)
 			if (!skb)
 				break;
 		}
-		nooks_rxpool_record(f, skb);
+		call.rax = (unsigned long)skb;
+		nooks_rxpool_record(&call);
 		p->skb[n] = skb;
 	}
 	p->filled = n;
@@ -106,6 +108,7 @@ void nooks_rxpool_close(struct nooks_xpc_frame *f)
 {
 	struct nooks_rxpool *p = this_cpu_ptr(&nooks_rxpool);
 	u32 i, left, want;
+	unsigned int len;
 	struct sk_buff *skb;
 
 	if (p->frame != f)
@@ -128,13 +131,25 @@ void nooks_rxpool_close(struct nooks_xpc_frame *f)
 	}
 	want = p->filled - left + READ_ONCE(p->missed);
 	p->want = min_t(u32, max(2 * want, p->filled / 2), NOOKS_RXPOOL_MAX);
-	want = READ_ONCE(p->missed_len);
-	if (want > p->len && p->len < NOOKS_RXPOOL_LEN) {
+	len = READ_ONCE(p->missed_len);
+	if (len > p->len && p->len < NOOKS_RXPOOL_LEN) {
 		nooks_rxpool_free_spares(p);
-		p->len = min_t(unsigned int, round_up(want, 128),
+		p->len = min_t(unsigned int, round_up(len, 128),
 			       NOOKS_RXPOOL_LEN);
 	}
 	p->n = 0;
+}
+
+/**
+ * nooks_rxpool_init() - find how the pool records its skbs
+ *
+ * Without __napi_alloc_skb's typed wrapper, polls get no pool.
+ */
+void nooks_rxpool_init(void)
+{
+	const struct nooks_wrapper *w = nooks_wrapper_find("__napi_alloc_skb");
+
+	nooks_rxpool_record = w ? w->post : NULL;
 }
 
 /**

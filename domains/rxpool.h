@@ -15,9 +15,9 @@
  * context on this CPU took, or asked for and crossed for (larger than
  * the pool's, or after the pool ran out): twice that, or half what the
  * last pool had if more, so a stream whose polls find a varying number
- * of packets seldom runs out. The first poll learns. The size is rounded up to 128
- * bytes: an skb may have more room than asked for, as napi_alloc_skb's
- * rounding gives, and a little more truesize.
+ * of packets seldom runs out. The first poll learns. The size is
+ * rounded up to 128 bytes: an skb may have more room than asked for, as
+ * napi_alloc_skb's rounding gives, and a little more truesize.
  *
  * A poll that faults leaves the pool's skbs to recovery: they are the
  * domain's, released as it releases anything else the driver held.
@@ -95,6 +95,7 @@ static __always_inline bool nooks_rxpool_take(struct nooks_xpc_frame *cur,
 	return true;
 }
 
+void nooks_rxpool_init(void);
 void nooks_rxpool_open(struct nooks_xpc_frame *f);
 void nooks_rxpool_close(struct nooks_xpc_frame *f);
 void nooks_rxpool_uninit(void);
