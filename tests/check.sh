@@ -25,11 +25,10 @@ tap() {
 	     bad && /^# / { print; fflush() }' | tee -a "$results"
 }
 
-# step NAME COMMAND...: one test that passes when COMMAND exits 0
-step() {
-	local name=$1
-	shift
-	if "$@" > "$logs/$name.log" 2>&1; then
+# report_step NAME RC: a command that passed when it exited 0
+report_step() {
+	local name=$1 rc=$2
+	if [ "$rc" = 0 ]; then
 		echo "ok - $name" | tee -a "$results"
 	else
 		echo "not ok - $name (log: build/check/$name.log)" | tee -a "$results"
@@ -38,19 +37,81 @@ step() {
 	fi
 }
 
-# tapstep NAME COMMAND...: a command that prints its own TAP lines; a
+# report_tap NAME RC: a command that printed its own TAP lines; a
 # non-zero exit with no failing line is a failure of its own
-tapstep() {
-	local name=$1 rc
-	shift
-	"$@" > "$logs/$name.log" 2>&1
-	rc=$?
+report_tap() {
+	local name=$1 rc=$2
 	tap < "$logs/$name.log"
-	if [ $rc != 0 ] && ! grep -q '^not ok' "$logs/$name.log"; then
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$logs/$name.log"; then
 		echo "not ok - $name exited $rc (log: build/check/$name.log)" |
 			tee -a "$results"
 		tail -n 20 "$logs/$name.log" | sed 's/^/# /'
 	fi
+}
+
+# step NAME COMMAND...: one test that passes when COMMAND exits 0
+step() {
+	local name=$1 rc=0
+	shift
+	"$@" > "$logs/$name.log" 2>&1 || rc=$?
+	report_step "$name" $rc
+}
+
+# tapstep NAME COMMAND...: a command that prints its own TAP lines
+tapstep() {
+	local name=$1 rc=0
+	shift
+	"$@" > "$logs/$name.log" 2>&1 || rc=$?
+	report_tap "$name" $rc
+}
+
+# The pool: commands that do not mind sharing the machine run
+# CHECK_JOBS (2) at a time; each is reported when it ends, in the order
+# they end. (bash 5.2's "wait -n" misses a job that ended before it is
+# called, so the pool looks for each job's exit file instead.)
+jobs_max=${CHECK_JOBS:-2}
+declare -A pool_name=() pool_kind=()
+
+# pool KIND NAME COMMAND...: run COMMAND in the pool, reported by
+# report_KIND (step or tap)
+pool() {
+	local kind=$1 name=$2
+	shift 2
+	while [ ${#pool_name[@]} -ge "$jobs_max" ]; do
+		pool_reap
+	done
+	rm -f "$logs/$name.rc"
+	(
+		rc=0
+		"$@" > "$logs/$name.log" 2>&1 || rc=$?
+		echo $rc > "$logs/$name.rc.new"
+		mv "$logs/$name.rc.new" "$logs/$name.rc"
+	) &
+	pool_name[$!]=$name
+	pool_kind[$!]=$kind
+}
+
+# pool_reap: wait until a job of the pool ends, and report it
+pool_reap() {
+	local pid name
+	while :; do
+		for pid in "${!pool_name[@]}"; do
+			name=${pool_name[$pid]}
+			[ -e "$logs/$name.rc" ] || continue
+			wait "$pid" 2>/dev/null
+			"report_${pool_kind[$pid]}" "$name" "$(cat "$logs/$name.rc")"
+			unset "pool_name[$pid]" "pool_kind[$pid]"
+			return 0
+		done
+		sleep 1
+	done
+}
+
+# pool_drain: wait for every job of the pool
+pool_drain() {
+	while [ ${#pool_name[@]} -gt 0 ]; do
+		pool_reap
+	done
 }
 
 summary() {
@@ -72,12 +133,31 @@ if ! step build make all test-modules test-bins; then
 	exit 1
 fi
 
+# First the pool: the host tests, then the scenarios that do not mind
+# a second guest beside them. Then, one at a time, the scenarios whose
+# header says "testvm-alone" (their loss budgets, interrupt counts or
+# batch sizes assume the machine to themselves) and the smoke campaign
+# (two guests of its own).
 for t in tests/user/*.sh; do
-	tapstep "user-$(basename "$t" .sh)" bash "$t"
+	pool tap "user-$(basename "$t" .sh)" bash "$t"
 done
-step sparse make sparse
-tapstep checkpatch tests/style.sh
-tapstep kunit tests/kunit/run.sh
+pool step sparse make sparse
+pool tap checkpatch tests/style.sh
+pool tap kunit tests/kunit/run.sh
+
+alone=()
+# e2e NAME SCENARIO [run.sh options]: in the pool, or kept for later
+e2e() {
+	local name=$1 scenario=$2
+	shift 2
+	local cmd=(tools/testvm/run.sh --kernel stock --ko "$top/nooks.ko"
+		--name "$name" "$@" "$scenario")
+	if grep -q '^# testvm-alone:' "$scenario"; then
+		alone+=("$(printf '%q ' "$name" "${cmd[@]}")")
+	else
+		pool tap "e2e-$name" "${cmd[@]}"
+	fi
+}
 
 # the shadow scenarios run three rounds of the fault types (30 faults
 # each) instead of five, to keep make check near 30 minutes; all five
@@ -87,8 +167,7 @@ for s in tests/e2e/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] && continue
 	rounds=3
 	[ "$(basename "$s")" = shadow-e1000.sh ] && rounds=5
-	tapstep "e2e-$(basename "$s" .sh)" tools/testvm/run.sh --kernel stock \
-		--ko "$top/nooks.ko" --append "nooks_test.rounds=$rounds" "$s"
+	e2e "$(basename "$s" .sh)" "$s" --append "nooks_test.rounds=$rounds"
 done
 # every fault type, the writes included, on the four drivers under
 # page-table protection: PTI off (global kernel mappings: flush-global)
@@ -96,9 +175,8 @@ done
 protected() {
 	local name=$1 append=$2 scenario=$3 qemu=${4:-}
 
-	tapstep "e2e-$name" tools/testvm/run.sh --kernel stock \
-		--ko "$top/nooks.ko" --append "nooks.protection=1 $append" \
-		--qemu "$qemu" --name "$name" "tests/e2e/$scenario.sh"
+	e2e "$name" "tests/e2e/$scenario.sh" \
+		--append "nooks.protection=1 $append" --qemu "$qemu"
 }
 protected protect-recover-dummy "" recover-dummy
 protected protect-pti-no5lvl-recover-dummy "pti=on no5lvl" recover-dummy
@@ -116,7 +194,15 @@ protected protect-pti-no5lvl-shadow-dummy "pti=on no5lvl nooks_test.rounds=1" \
 protected protect-pti-shadow-null_blk \
 	"pti=on nooks_test.rounds=1 nooks_test.irqmode=1" shadow-null_blk
 # the control: the same payloads, run natively, do crash the kernel
-tapstep control-native bash tests/control/native.sh
+pool tap control-native bash tests/control/native.sh
+pool_drain
+
+for job in "${alone[@]}"; do
+	eval "set -- $job"
+	name=$1
+	shift
+	tapstep "e2e-$name" "$@"
+done
 # a smoke SWIFI campaign: mutants that crash natively, contained
 tapstep campaign-smoke tests/campaign/smoke.sh
 

@@ -13,6 +13,7 @@
 # testvm-tools: ethtool ip
 # testvm-qemu: -netdev hubport,id=h0,hubid=0 -device rtl8139,netdev=h0 -netdev hubport,id=h1,hubid=0 -device virtio-net-pci,netdev=h1
 # testvm-timeout: 900
+# testvm-alone: where the hang lands (interrupt handler or not) follows the timing
 
 drv=8139too
 check "rtl8139 presented as an 8139" insmod /nooks/nooks_test_pcirev.ko

@@ -25,6 +25,7 @@
 # testvm-tools: ip
 # testvm-qemu: -netdev hubport,id=h0,hubid=0 -device e1000,netdev=h0 -netdev hubport,id=h1,hubid=0 -device virtio-net-pci,netdev=h1
 # testvm-timeout: 600
+# testvm-alone: packets per NAPI poll (its crossings per packet) follow the timing
 
 PKTS=3000
 

@@ -8,6 +8,7 @@
 # testvm-tools: ethtool ip
 # testvm-qemu: -netdev hubport,id=h0,hubid=0 -device rtl8139,netdev=h0 -netdev hubport,id=h1,hubid=0 -device virtio-net-pci,netdev=h1
 # testvm-timeout: 1500
+# testvm-alone: its ping stream loses more around a restart on a shared CPU
 
 check "rtl8139 presented as an 8139" insmod /nooks/nooks_test_pcirev.ko
 shadow_nic 8139too

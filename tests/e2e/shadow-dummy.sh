@@ -9,6 +9,7 @@
 # testvm-bin: tests/e2e/bin/udpsend
 # testvm-tools: ip
 # testvm-timeout: 1500
+# testvm-alone: its streams' loss budgets are timed
 
 ROUNDS=$(shadow_rounds)
 

@@ -10,6 +10,7 @@
 # testvm-modules: null_blk
 # testvm-bin: tests/e2e/bin/blkcheck
 # testvm-timeout: 1500
+# testvm-alone: its I/O stream waits are timed
 
 ROUNDS=$(shadow_rounds)
 # null_blk completes from a timer (irqmode 2: requests are inside the

@@ -29,6 +29,9 @@
 #   # testvm-allow: REGEX               console lines matching it are
 #                                       expected (e.g. a WARNING the
 #                                       scenario provokes)
+#   # testvm-alone: REASON              make check runs it with no
+#                                       other guest beside it (run.sh
+#                                       itself ignores it)
 #
 # The guest writes TAP to its second serial port. The host adds one test
 # of its own: "console clean", failing on any Oops, BUG, WARNING, panic,
