@@ -83,7 +83,7 @@ pool() {
 	rm -f "$logs/$name.rc"
 	(
 		rc=0
-		"$@" > "$logs/$name.log" 2>&1 || rc=$?
+		"$@" < /dev/null > "$logs/$name.log" 2>&1 || rc=$?
 		echo $rc > "$logs/$name.rc.new"
 		mv "$logs/$name.rc.new" "$logs/$name.rc"
 	) &
@@ -146,16 +146,20 @@ pool tap checkpatch tests/style.sh
 pool tap kunit tests/kunit/run.sh
 
 alone=()
-# e2e NAME SCENARIO [run.sh options]: in the pool, or kept for later
+pooled=()
+# e2e NAME SCENARIO [run.sh options]: for the pool (with its timeout,
+# longest first: the pool ends sooner when the long ones start early),
+# or kept for later
 e2e() {
-	local name=$1 scenario=$2
+	local name=$1 scenario=$2 timeout
 	shift 2
 	local cmd=(tools/testvm/run.sh --kernel stock --ko "$top/nooks.ko"
 		--name "$name" "$@" "$scenario")
 	if grep -q '^# testvm-alone:' "$scenario"; then
 		alone+=("$(printf '%q ' "$name" "${cmd[@]}")")
 	else
-		pool tap "e2e-$name" "${cmd[@]}"
+		timeout=$(sed -n 's/^# testvm-timeout: *//p' "$scenario")
+		pooled+=("${timeout:-300} $(printf '%q ' "$name" "${cmd[@]}")")
 	fi
 }
 
@@ -195,6 +199,12 @@ protected protect-pti-shadow-null_blk \
 	"pti=on nooks_test.rounds=1 nooks_test.irqmode=1" shadow-null_blk
 # the control: the same payloads, run natively, do crash the kernel
 pool tap control-native bash tests/control/native.sh
+while read -r _ job; do
+	eval "set -- $job"
+	name=$1
+	shift
+	pool tap "e2e-$name" "$@"
+done < <(printf '%s\n' "${pooled[@]}" | sort -s -k1,1nr)
 pool_drain
 
 for job in "${alone[@]}"; do

@@ -13,7 +13,6 @@
 # Then faults are injected while fio runs batched: each is contained and
 # recovered, and the block shadow keeps fio from seeing an error.
 # testvm-timeout: 600
-# testvm-alone: fio's plugs (the batch sizes) follow the timing
 
 IOS=4096
 

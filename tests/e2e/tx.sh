@@ -13,7 +13,6 @@
 # testvm-tools: ip
 # testvm-qemu: -netdev hubport,id=h0,hubid=0 -device e1000,netdev=h0 -netdev hubport,id=h1,hubid=0 -device virtio-net-pci,netdev=h1
 # testvm-timeout: 900
-# testvm-alone: the peer's receive count and the burst timing
 
 PKTS=4000
 BURST=16
