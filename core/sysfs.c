@@ -123,6 +123,7 @@ static ssize_t protection_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
 	struct nooks_protect *p;
+	unsigned int indirect;
 	ssize_t n;
 
 	rcu_read_lock();
@@ -133,11 +134,16 @@ static ssize_t protection_show(struct kobject *kobj,
 		n = sysfs_emit(buf, "on pt_pages=%u stacks=%u ",
 			       READ_ONCE(p->pt.pages), p->stacks.n);
 		n += sysfs_emit_at(buf, n,
-				   "stack_misses=%ld resyncs=%ld exec_allowed=%ld syncs=%ld\n",
+				   "stack_misses=%ld resyncs=%ld exec_allowed=%ld syncs=%ld ",
 				   atomic_long_read(&p->stack_misses),
 				   atomic_long_read(&p->resyncs),
 				   atomic_long_read(&p->exec_allowed),
 				   atomic_long_read(&p->syncs));
+		/* pairs with nooks_protect_indirect_desc()'s release */
+		indirect = smp_load_acquire(&p->n_indirect);
+		n += sysfs_emit_at(buf, n, "indirect=%u indirect_calls=%ld\n",
+				   indirect,
+				   atomic_long_read(&p->indirect_calls));
 	}
 	rcu_read_unlock();
 	return n;

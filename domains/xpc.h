@@ -184,6 +184,8 @@ void nooks_xpc_entry(void);
 void nooks_xpc_exit(void);
 void nooks_xpc_fault_landing(void);
 void nooks_xpc_retry_pad(void);
+void nooks_xpc_indirect_pad(void);
+void nooks_xpc_entry_return(void);
 void nooks_xpc_exit_unwind_trap(void);
 
 /* Called by the gates only. */

@@ -336,6 +336,25 @@ SYM_CODE_START(nooks_xpc_retry_pad)
 SYM_CODE_END(nooks_xpc_retry_pad)
 	_ASM_EXTABLE(nooks_xpc_retry_pad, nooks_xpc_retry_pad)
 
+/*
+ * Where driver code that called a kernel function through a pointer
+ * resumes (arch/x86/protect.c, nooks_protect_indirect()): the fetch
+ * faulted at the function, whose arguments are untouched in registers
+ * and on the stack, the return address into the driver on top. The
+ * fault handler set %r10 and %r11 as an exit stub would (scratch at a
+ * call). Back onto the domain's table, and cross out as a stub does.
+ */
+SYM_CODE_START(nooks_xpc_indirect_pad)
+	UNWIND_HINT_FUNC
+	pushq	%rax
+	pushq	%rcx
+	NOOKS_LOAD_CR3 PER_CPU_VAR(nooks_xpc_dcr3), %rax, %rcx
+	popq	%rcx
+	popq	%rax
+	jmp	nooks_xpc_exit
+SYM_CODE_END(nooks_xpc_indirect_pad)
+	_ASM_EXTABLE(nooks_xpc_indirect_pad, nooks_xpc_indirect_pad)
+
 SYM_CODE_START(nooks_xpc_fault_landing)
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_BP sp_offset=16
 	ASM_CLAC

@@ -220,11 +220,16 @@ static int nooks_pt_pages(struct nooks_pgtable *pt, unsigned long first,
 			      (last << PAGE_SHIFT) + PAGE_SIZE - 1, op);
 }
 
-/* The only place the domain adds NX to an entry the kernel may run. */
+/*
+ * The only places the domain adds NX to an entry the kernel may run: the
+ * kernel image and the module area (other modules' code; the domain's
+ * own module and nooks.ko are allowed back, nooks_protect_bind()).
+ */
 static bool nooks_pt_in_image(unsigned long addr)
 {
-	return addr >= __START_KERNEL_map &&
-	       addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE;
+	return (addr >= __START_KERNEL_map &&
+		addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE) ||
+	       (addr >= MODULES_VADDR && addr < MODULES_END);
 }
 
 static void nooks_pt_free(struct nooks_pgtable *pt, unsigned long *table,
@@ -297,6 +302,9 @@ int nooks_pgtable_init(struct nooks_pgtable *pt, unsigned long gen)
 	ret = nooks_pt_apply(pt, pt->top, pt->levels, __START_KERNEL_map,
 			     __START_KERNEL_map + KERNEL_IMAGE_SIZE - 1,
 			     NOOKS_PT_NOEXEC);
+	if (!ret)
+		ret = nooks_pt_apply(pt, pt->top, pt->levels, MODULES_VADDR,
+				     MODULES_END - 1, NOOKS_PT_NOEXEC);
 	spin_unlock_irqrestore(&pt->lock, flags);
 	if (ret)
 		nooks_pgtable_uninit(pt);

@@ -270,22 +270,148 @@ static int nooks_protect_grant_module(struct nooks_protect *p,
 	return ret;
 }
 
+/*
+ * The symbol @addr lies in, from kallsyms ("name+off/size [mod]": its
+ * lookup by size and offset is not exported): its offset and size.
+ */
+static bool nooks_protect_symbol(unsigned long addr, unsigned long *off,
+				 unsigned long *size)
+{
+	char sym[KSYM_SYMBOL_LEN], *slash, *plus;
+
+	sprint_symbol(sym, addr);
+	slash = strchr(sym, '/');
+	plus = strchr(sym, '+');
+	return slash && plus && sscanf(slash, "/%lx", size) == 1 &&
+	       sscanf(plus, "+%lx", off) == 1 && *off <= addr;
+}
+
 /* Let the domain run the kernel function @addr lies in, whole. */
 static bool nooks_protect_allow_function(struct nooks_protect *p,
 					 unsigned long addr)
 {
-	char sym[KSYM_SYMBOL_LEN], *slash;
 	unsigned long off, size;
 
-	sprint_symbol(sym, addr);
-	slash = strchr(sym, '/');
-	if (!slash || sscanf(slash, "/%lx", &size) != 1 || !strchr(sym, '+') ||
-	    sscanf(strchr(sym, '+'), "+%lx", &off) != 1 || off > addr)
+	if (!nooks_protect_symbol(addr, &off, &size))
 		return false;
 	addr -= off;
 	return !nooks_pgtable_allow_exec(&p->pt, addr & PAGE_MASK,
 					 PAGE_ALIGN(addr + max(size, 1UL)) -
 					 (addr & PAGE_MASK));
+}
+
+/*
+ * The exit gate descriptor a call of @target through a pointer crosses
+ * by: the module's own, when it also calls @target directly (its typed
+ * wrapper then applies), else one of @p->indirect for @target and
+ * @slots, added on the first such call. NULL when @p->indirect is full.
+ */
+static const struct nooks_gate_desc *
+nooks_protect_indirect_desc(struct nooks_domain *d, struct nooks_protect *p,
+			    unsigned long target, u32 slots)
+{
+	const u32 flags = NOOKS_GATE_DEFER | NOOKS_GATE_PREMADE |
+			  NOOKS_GATE_LOCAL;
+	const struct nooks_gate_desc *gates = READ_ONCE(d->gates);
+	struct nooks_gate_desc *g = NULL;
+	unsigned int i, n = READ_ONCE(d->n_gates);
+	unsigned long irqflags;
+
+	for (i = 0; gates && i < n; i++)
+		if ((gates[i].kind & ~flags) == NOOKS_GATE_EXIT &&
+		    gates[i].target == target)
+			return &gates[i];
+	/* pairs with the release below: the entries before n are filled */
+	n = smp_load_acquire(&p->n_indirect);
+	for (i = 0; i < n; i++)
+		if (p->indirect[i].target == target &&
+		    p->indirect[i].stack_slots == slots)
+			return &p->indirect[i];
+	raw_spin_lock_irqsave(&p->indirect_lock, irqflags);
+	for (i = 0; i < p->n_indirect && !g; i++)
+		if (p->indirect[i].target == target &&
+		    p->indirect[i].stack_slots == slots)
+			g = &p->indirect[i];
+	if (!g && p->n_indirect < NOOKS_PROTECT_INDIRECT) {
+		g = &p->indirect[p->n_indirect];
+		g->target = target;
+		g->kind = NOOKS_GATE_EXIT;
+		/* no prototype: 0 when the domain failed */
+		g->ret_class = NOOKS_RET_UNKNOWN;
+		g->stack_slots = slots;
+		/* the entry is filled before lockless readers count it */
+		smp_store_release(&p->n_indirect, p->n_indirect + 1);
+	}
+	raw_spin_unlock_irqrestore(&p->indirect_lock, irqflags);
+	return g;
+}
+
+/*
+ * Driver code called the kernel function @address through a pointer (an
+ * ops table the kernel or another module filled in, as virtio's config
+ * ops): the fetch faulted, kernel text not being executable here. When
+ * @address starts a function outside nooks.ko and the call came from
+ * the module (or tail-called from a function the entry gate called),
+ * resume at nooks_xpc_indirect_pad with %r10 and %r11 set as an exit
+ * stub of @address would set them: the call crosses out.
+ *
+ * With no prototype, the gate copies NOOKS_PROTECT_INDIRECT_SLOTS stack
+ * words above the return address (arguments 7 to 10: virtio's find_vqs
+ * takes 7), or none when they are not all readable (a tail call at the
+ * top of a domain stack, its guard page above).
+ */
+static bool nooks_protect_indirect(struct nooks_xpc_frame *f,
+				   struct nooks_protect *p,
+				   struct pt_regs *regs, unsigned long address)
+{
+	struct module *mod = READ_ONCE(f->domain->module);
+	unsigned long words[NOOKS_PROTECT_INDIRECT_SLOTS];
+	const struct nooks_gate_desc *g;
+	unsigned long ret, off, size;
+	u32 slots;
+
+	if (regs->ip != address || !mod ||
+	    within_module(address, THIS_MODULE) ||
+	    !nooks_protect_symbol(address, &off, &size) || off)
+		return false;
+	if (copy_from_kernel_nofault(&ret, (void *)regs->sp, sizeof(ret)) ||
+	    (!within_module(ret, mod) &&
+	     ret != (unsigned long)nooks_xpc_entry_return))
+		return false;
+	slots = NOOKS_PROTECT_INDIRECT_SLOTS;
+	if (copy_from_kernel_nofault(words, (void *)regs->sp + sizeof(ret),
+				     sizeof(words)))
+		slots = 0;
+	g = nooks_protect_indirect_desc(f->domain, p, address, slots);
+	if (!g)
+		return false;
+	regs->r10 = (unsigned long)f->manifest;
+	regs->r11 = (unsigned long)g;
+	regs->ip = (unsigned long)nooks_xpc_indirect_pad;
+	atomic_long_inc(&p->indirect_calls);
+	return true;
+}
+
+/*
+ * The module area is not executable in a domain (arch/x86/pgtable.c) but
+ * for the code driver code runs: the module's own text (its init text
+ * until it is freed), and nooks.ko's (the gates, the domain IDT's stubs,
+ * the injected faults' payloads, local and deferred calls).
+ */
+static int nooks_protect_allow_text(struct nooks_protect *p,
+				    struct module *mod)
+{
+	const struct module_layout *l[] = {
+		&mod->core_layout, &mod->init_layout, &THIS_MODULE->core_layout,
+	};
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(l); i++)
+		if (l[i]->base && l[i]->text_size)
+			ret = nooks_pgtable_allow_exec(&p->pt,
+						       (unsigned long)l[i]->base,
+						       PAGE_ALIGN(l[i]->text_size));
+	return ret;
 }
 
 /*
@@ -346,6 +472,7 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
+	raw_spin_lock_init(&p->indirect_lock);
 	ret = nooks_pgtable_init(&p->pt,
 				 atomic_long_read(&nooks_protect_kgen));
 	if (ret) {
@@ -363,6 +490,8 @@ int nooks_protect_bind(struct nooks_domain *d, struct module *mod)
 		ret = nooks_protect_grant_module(p, mod);
 	if (!ret)
 		ret = nooks_heap_init(&p->heap, d->name);
+	if (!ret)
+		ret = nooks_protect_allow_text(p, mod);
 	if (!ret)
 		ret = nooks_protect_allow_imports(p, mod);
 	if (!ret && nooks_protect_pcid) {
@@ -680,7 +809,8 @@ void nooks_protect_task_revoke(struct nooks_xpc_frame *f)
  *
  * Context: the page fault tracepoint, the kernel's CR3 loaded.
  * Return: NOOKS_PF_RETRIED when the access is tried again (in the domain,
- * through nooks_xpc_retry_pad); NOOKS_PF_PROTECTION when the kernel's
+ * through nooks_xpc_retry_pad), or a call through a pointer to a kernel
+ * function crosses out (nooks_xpc_indirect_pad); NOOKS_PF_PROTECTION when the kernel's
  * tables would allow it and the domain's do not: a protection fault;
  * NOOKS_PF_OTHER when the kernel would not allow it either.
  */
@@ -711,6 +841,8 @@ enum nooks_protect_pf nooks_protect_fault(struct nooks_xpc_frame *f,
 		atomic_long_inc(&p->exec_allowed);
 	} else if (write && nooks_protect_task_grant(f, address)) {
 		/* retried */
+	} else if (exec && nooks_protect_indirect(f, p, regs, address)) {
+		return NOOKS_PF_RETRIED;	/* crosses out from the pad */
 	} else {
 		return NOOKS_PF_PROTECTION;
 	}

@@ -8,9 +8,11 @@
 #define _NOOKS_ARCH_X86_PROTECT_H
 
 #include <linux/atomic.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
 
 #include "../../domains/heap.h"
+#include "../../include/uapi/nooks_module.h"
 #include "pgtable.h"
 #include "stack.h"
 
@@ -19,6 +21,11 @@ struct nooks_domain;
 struct nooks_object;
 struct pt_regs;
 struct nooks_xpc_frame;
+
+/* Most kernel functions one domain may call through pointers. */
+#define NOOKS_PROTECT_INDIRECT	32
+/* Stack words a call through a pointer gets (arguments 7 to 10). */
+#define NOOKS_PROTECT_INDIRECT_SLOTS	4
 
 /**
  * struct nooks_protect - one bound module's protection domain
@@ -33,6 +40,13 @@ struct nooks_xpc_frame;
  * @resyncs: faults that found a stale private table copy
  * @syncs: entries that checked every private copy (nooks_protect_sync())
  * @exec_allowed: kernel functions allowed to run in the domain on a fault
+ * @indirect_lock: serializes adding to @indirect
+ * @indirect: exit gate descriptors of the kernel functions the driver
+ *	calls through pointers (nooks_protect_fault()); filled under
+ *	@indirect_lock, read without it up to @n_indirect
+ * @n_indirect: how many of @indirect are filled; written under
+ *	@indirect_lock with release, read with acquire
+ * @indirect_calls: calls through pointers made exit crossings
  * @heap: where its driver's kmalloc calls allocate (domains/heap.c)
  */
 struct nooks_protect {
@@ -47,6 +61,10 @@ struct nooks_protect {
 	atomic_long_t resyncs;
 	atomic_long_t syncs;
 	atomic_long_t exec_allowed;
+	raw_spinlock_t indirect_lock;
+	struct nooks_gate_desc indirect[NOOKS_PROTECT_INDIRECT];
+	unsigned int n_indirect;
+	atomic_long_t indirect_calls;
 };
 
 /* Global kernel TLB entries must go on every switch (read by asm). */

@@ -21,10 +21,12 @@ MODULE_IMPORT_NS(NOOKS_INTERNAL);
 static DEFINE_PER_CPU(unsigned long, nooks_test_pt_percpu);
 static unsigned long nooks_test_pt_data;
 
+/* The kernel image and the module area: not executable in a domain. */
 static bool nooks_test_in_image(unsigned long addr)
 {
-	return addr >= __START_KERNEL_map &&
-	       addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE;
+	return (addr >= __START_KERNEL_map &&
+		addr - __START_KERNEL_map < KERNEL_IMAGE_SIZE) ||
+	       (addr >= MODULES_VADDR && addr < MODULES_END);
 }
 
 static void nooks_test_pt_setup(struct kunit *test, struct nooks_pgtable *pt)
@@ -70,7 +72,11 @@ static void nooks_test_pt_expect(struct kunit *test,
 			    what, addr);
 }
 
-/* A fresh domain table: the kernel, read-only, its image not executable. */
+/*
+ * A fresh domain table: the kernel, read-only, its image and modules
+ * (this one too: only a bound module's text is allowed back) not
+ * executable.
+ */
 static void nooks_test_pt_kernel_ro(struct kunit *test)
 {
 	struct nooks_pgtable pt;
@@ -82,8 +88,11 @@ static void nooks_test_pt_kernel_ro(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, heap);
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	nooks_test_pt_setup(test, &pt);
-	/* top, and one table per level between it and the image's 1 GiB */
-	KUNIT_EXPECT_EQ(test, pt.pages, 2 + pt.levels - 2);
+	/*
+	 * top, one table per level between it and the image's 1 GiB, and
+	 * one for the module area's last 1 GiB, which ends at the fixmap
+	 */
+	KUNIT_EXPECT_EQ(test, pt.pages, 2 + pt.levels - 2 + 1);
 
 	nooks_pgtable_lookup(NULL, (unsigned long)heap, &k);
 	KUNIT_EXPECT_TRUE_MSG(test, k.rw, "the kernel may write its heap");
@@ -102,6 +111,8 @@ static void nooks_test_pt_kernel_ro(struct kunit *test)
 			     false, "per-CPU");
 	nooks_test_pt_expect(test, &pt, (unsigned long)nooks_test_pt_expect,
 			     false, "module text");
+	nooks_pgtable_lookup(&pt, (unsigned long)nooks_test_pt_expect, &k);
+	KUNIT_EXPECT_TRUE_MSG(test, k.nx, "another module's text runs only if allowed");
 	nooks_test_pt_teardown(test, &pt);
 	vfree(vm);
 }
