@@ -121,6 +121,8 @@ void nooks_wrap_heap___kmalloc(struct nooks_xpc_frame *f);
 void nooks_wrap_heap_kvmalloc_node(struct nooks_xpc_frame *f);
 /* entry.c: a NAPI context's poll gets its receive pool */
 void nooks_wrap_netif_napi_add_weight(struct nooks_xpc_frame *f);
+/* virtio.c: a virtio driver's remove, for a failed domain */
+void nooks_wrap_register_virtio_driver(struct nooks_xpc_frame *f);
 /* domains/batch.c: a start of a request a batch started already */
 void nooks_wrap_blk_mq_start_request(struct nooks_xpc_frame *f);
 u64 nooks_wrap_stack_arg(struct nooks_xpc_frame *f, unsigned int n);

@@ -97,6 +97,13 @@ struct nooks_shadow_netdev {
 	 * replay activates again (nooks_shadow_net_deactivate())
 	 */
 	bool deactivated;
+	/*
+	 * the receive queues takeover (under rtnl) or the claimer's
+	 * free_netdev removed the failed module's sysfs group from
+	 * (nooks_shadow_net_scrub()), which the restarted driver's group
+	 * is added to when it registers
+	 */
+	unsigned int rx_groupless;
 
 	/* the snapshot takeover makes; read by claim and resume */
 	size_t sizeof_priv;
@@ -450,9 +457,28 @@ static bool nooks_shadow_net_modules(const void *p, struct module *mod)
 	return p && mod && within_module((unsigned long)p, mod);
 }
 
-/* Point every callback of @dev that is the failed module's elsewhere. */
-static void nooks_shadow_net_scrub(struct net_device *dev, struct module *mod)
+/*
+ * Point every callback of @dev that is the failed module's elsewhere.
+ * The module's sysfs group on each receive queue (virtio_net's) goes
+ * too: its files call the module, and the kernel would read the group
+ * when it unregisters the device, after the module is gone. From
+ * takeover, under rtnl, and the claimer's free_netdev of a device it
+ * was handed.
+ */
+static void nooks_shadow_net_scrub(struct nooks_shadow_netdev *s,
+				   struct module *mod)
 {
+	struct net_device *dev = s->dev;
+	unsigned int i;
+
+	if (nooks_shadow_net_modules(dev->sysfs_rx_queue_group, mod)) {
+		/* (given back unregistered: only added queues have it) */
+		for (i = s->rx_groupless; i < dev->real_num_rx_queues; i++)
+			sysfs_remove_group(&dev->_rx[i].kobj,
+					   dev->sysfs_rx_queue_group);
+		dev->sysfs_rx_queue_group = NULL;
+		s->rx_groupless = dev->real_num_rx_queues;
+	}
 	dev->netdev_ops = &nooks_shadow_netdev_ops;
 	dev->ethtool_ops = &nooks_shadow_ethtool_ops;
 	if (nooks_shadow_net_modules(dev->header_ops, mod))
@@ -530,7 +556,7 @@ unsigned int nooks_shadow_net_takeover(struct nooks_domain *d)
 		s->replayed = false;
 		nooks_shadow_net_hold(s);
 		nooks_shadow_net_deactivate(s);
-		nooks_shadow_net_scrub(s->dev, mod);
+		nooks_shadow_net_scrub(s, mod);
 		nooks_objtrack_disown(&d->objects, NOOKS_OBJ_NETDEV_REGISTERED,
 				      s->dev);
 		nooks_objtrack_disown(&d->objects, NOOKS_OBJ_NETDEV, s->dev);
@@ -716,6 +742,7 @@ static int nooks_shadow_net_register(struct net_device *dev)
 {
 	struct nooks_shadow_netdev *s;
 	struct nooks_domain *d;
+	unsigned int i, n;
 	int ret = 0;
 
 	s = nooks_shadow_net_claimed(dev, NOOKS_SHADOW_NET_CLAIMED, &d);
@@ -728,6 +755,14 @@ static int nooks_shadow_net_register(struct net_device *dev)
 		return ret;
 	}
 	strscpy(dev->name, s->name, sizeof(dev->name));
+	/* queues added since have the group already */
+	n = min(s->rx_groupless, dev->real_num_rx_queues);
+	for (i = 0; dev->sysfs_rx_queue_group && i < n; i++)
+		if (sysfs_create_group(&dev->_rx[i].kobj,
+				       dev->sysfs_rx_queue_group))
+			netdev_warn(dev, "nooks: no sysfs group on rx queue %u\n",
+				    i);
+	s->rx_groupless = 0;
 	dev->hw_features |= NETIF_F_SOFT_FEATURES | NETIF_F_SOFT_FEATURES_OFF;
 	dev->features |= NETIF_F_SOFT_FEATURES;
 	if (!(dev->flags & IFF_LOOPBACK))
@@ -791,7 +826,7 @@ static void nooks_shadow_net_unclaim(struct net_device *dev)
 	spin_lock_irqsave(&d->lock, flags);
 	mod = d->module;
 	spin_unlock_irqrestore(&d->lock, flags);
-	nooks_shadow_net_scrub(dev, mod);
+	nooks_shadow_net_scrub(s, mod);
 	nooks_shadow_set_state(&d->shadow, s, NOOKS_SHADOW_NET_KEPT);
 	nooks_domain_put(d);
 }
@@ -856,6 +891,80 @@ void nooks_shadow_pre_netif_carrier_off(struct nooks_xpc_frame *f)
 				      nooks_shadow_net_nop) >= 0)
 		set_bit(__LINK_STATE_NOCARRIER,
 			&((struct net_device *)f->rdi)->state);
+}
+
+/*
+ * A device the shadow hands a restarted driver is registered already,
+ * and the kernel asserts rtnl when a registered device's queue counts
+ * change: the restarted driver's probe (virtio_net's, before its
+ * register_netdev) sets them without it. Until the driver registers
+ * the device, the shadow takes rtnl around these.
+ */
+static int nooks_shadow_net_set_tx(struct net_device *dev, unsigned int txq)
+{
+	int ret;
+
+	rtnl_lock();
+	ret = netif_set_real_num_tx_queues(dev, txq);
+	rtnl_unlock();
+	return ret;
+}
+
+static int nooks_shadow_net_set_rx(struct net_device *dev, unsigned int rxq)
+{
+	int ret;
+
+	rtnl_lock();
+	ret = netif_set_real_num_rx_queues(dev, rxq);
+	rtnl_unlock();
+	return ret;
+}
+
+static int nooks_shadow_net_set_queues(struct net_device *dev,
+				       unsigned int txq, unsigned int rxq)
+{
+	int ret;
+
+	rtnl_lock();
+	ret = netif_set_real_num_queues(dev, txq, rxq);
+	rtnl_unlock();
+	return ret;
+}
+
+/**
+ * nooks_shadow_pre_netif_set_real_num_tx_queues() - its pre=
+ * @f: the exit gate's frame: (dev, txq)
+ *
+ * Context: process context (a driver's probe, on a claimed device).
+ */
+void nooks_shadow_pre_netif_set_real_num_tx_queues(struct nooks_xpc_frame *f)
+{
+	nooks_shadow_net_redirect(f, BIT(NOOKS_SHADOW_NET_CLAIMED),
+				  nooks_shadow_net_set_tx);
+}
+
+/**
+ * nooks_shadow_pre_netif_set_real_num_rx_queues() - its pre=
+ * @f: the exit gate's frame: (dev, rxq)
+ *
+ * Context: process context (a driver's probe, on a claimed device).
+ */
+void nooks_shadow_pre_netif_set_real_num_rx_queues(struct nooks_xpc_frame *f)
+{
+	nooks_shadow_net_redirect(f, BIT(NOOKS_SHADOW_NET_CLAIMED),
+				  nooks_shadow_net_set_rx);
+}
+
+/**
+ * nooks_shadow_pre_netif_set_real_num_queues() - its pre=
+ * @f: the exit gate's frame: (dev, txq, rxq)
+ *
+ * Context: process context (a driver's probe, on a claimed device).
+ */
+void nooks_shadow_pre_netif_set_real_num_queues(struct nooks_xpc_frame *f)
+{
+	nooks_shadow_net_redirect(f, BIT(NOOKS_SHADOW_NET_CLAIMED),
+				  nooks_shadow_net_set_queues);
 }
 
 /**

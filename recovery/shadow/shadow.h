@@ -79,6 +79,9 @@ bool nooks_shadow_net_is_claimed(struct nooks_domain *d,
 				 const struct net_device *dev);
 void nooks_shadow_pre_netif_carrier_on(struct nooks_xpc_frame *f);
 void nooks_shadow_pre_netif_carrier_off(struct nooks_xpc_frame *f);
+void nooks_shadow_pre_netif_set_real_num_tx_queues(struct nooks_xpc_frame *f);
+void nooks_shadow_pre_netif_set_real_num_rx_queues(struct nooks_xpc_frame *f);
+void nooks_shadow_pre_netif_set_real_num_queues(struct nooks_xpc_frame *f);
 
 /* block: the queue of a disk the shadow holds (queue_rq's failure) */
 bool nooks_shadow_blk_holds(struct nooks_domain *d, struct request_queue *q);

@@ -25,6 +25,9 @@
 #                                       test-bins), in /usr/local/bin
 #   # testvm-tools: jq                   host programs to ship, with their
 #                                       shared libraries
+#   # testvm-disk: d0 16M               a zeroed raw image in the log
+#                                       directory, as QEMU drive "d0"
+#                                       (for a -device ...,drive=d0)
 #   # testvm-timeout: 300               seconds before the VM is killed
 #   # testvm-allow: REGEX               console lines matching it are
 #                                       expected (e.g. a WARNING the
@@ -195,6 +198,14 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1G -nodefaults
 append="console=ttyS0 panic=-1 loglevel=7 $append_extra"
 # shellcheck disable=SC2206
 extra=($qemu_extra)
+header disk | xargs -r -n 2 | while read -r id size; do
+	[ -n "$size" ] || die "$name: testvm-disk: ID SIZE"
+	rm -f "$logdir/$id.img"
+	truncate -s "$size" "$logdir/$id.img"
+done
+for id in $(header disk | xargs -r -n 2 | awk '{ print $1 }'); do
+	extra+=(-drive "file=$logdir/$id.img,if=none,id=$id,format=raw")
+done
 
 if [ "$interactive" = 1 ]; then
 	exec "${qemu[@]}" -serial stdio -append "$append" "${extra[@]}"
