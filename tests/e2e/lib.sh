@@ -340,6 +340,29 @@ check_protection() {
 	fi
 }
 
+# --- block devices ---
+
+# pattern_ok DEV: a 256 KiB random pattern written to DEV reads back
+# (direct I/O, past the page cache)
+pattern_ok() {
+	dd if=/dev/urandom of=/tmp/pattern bs=4096 count=64 2>/dev/null &&
+	dd if=/tmp/pattern of="$1" bs=4096 count=64 oflag=direct \
+		2>/dev/null &&
+	dd if="$1" of=/tmp/back bs=4096 count=64 iflag=direct \
+		2>/dev/null &&
+	cmp /tmp/pattern /tmp/back
+}
+
+# wait_disk DEV: the block device DEV is there (up to 10 s)
+wait_disk() {
+	local i
+	for i in $(seq 100); do
+		[ -b "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # --- shadow drivers (issue: shadow drivers) ---
 
 # iproute2's ip (testvm-tools: ip), for maddr and allmulticast: busybox

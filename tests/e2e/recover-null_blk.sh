@@ -8,26 +8,6 @@
 # testvm-modules: null_blk
 # testvm-timeout: 600
 
-# pattern_ok: a 256 KiB random pattern written to /dev/nullb0 reads back
-pattern_ok() {
-	dd if=/dev/urandom of=/tmp/pattern bs=4096 count=64 2>/dev/null &&
-	dd if=/tmp/pattern of=/dev/nullb0 bs=4096 count=64 oflag=direct \
-		2>/dev/null &&
-	dd if=/dev/nullb0 of=/tmp/back bs=4096 count=64 iflag=direct \
-		2>/dev/null &&
-	cmp /tmp/pattern /tmp/back
-}
-
-# wait_disk: /dev/nullb0 is back (up to 10 s)
-wait_disk() {
-	local i
-	for i in $(seq 100); do
-		[ -b /dev/nullb0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 check "insmod nooks.ko" insmod /nooks/nooks.ko $NOOKS_PARAMS
 install_agent
 start_sentinel
@@ -35,7 +15,7 @@ check "nooksctl load null_blk (plain restart)" \
 	nooksctl load null_blk --restart=always -- memory_backed=1 gb=1
 check_protection null_blk
 echo 100 > /sys/kernel/nooks/domains/null_blk/restart_limit
-check "pattern reads back" pattern_ok
+check "pattern reads back" pattern_ok /dev/nullb0
 # heap_objects: what null_blk holds in its domain's heap (protected)
 heap_objects() {
 	cat /sys/kernel/slab/nooks-null_blk-*/objects 2>/dev/null |
@@ -48,9 +28,9 @@ fi
 for ft in $FAULTS; do
 	check_inject null_blk "${ft%%:*}" "${ft#*:}" \
 		dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 iflag=direct
-	check "null_blk ${ft%%:*}: /dev/nullb0 is back" wait_disk
+	check "null_blk ${ft%%:*}: /dev/nullb0 is back" wait_disk /dev/nullb0
 	check "null_blk ${ft%%:*}: the restarted driver reads back a pattern" \
-		pattern_ok
+		pattern_ok /dev/nullb0
 	echo "# null_blk ${ft%%:*}: working again $(($(uptime_ms) - INJECT_T0)) ms after inject"
 done
 check_sentinel

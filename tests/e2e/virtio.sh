@@ -16,26 +16,6 @@
 # testvm-qemu: -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0
 # testvm-timeout: 900
 
-# pattern_ok: a 256 KiB random pattern written to /dev/vda reads back
-pattern_ok() {
-	dd if=/dev/urandom of=/tmp/pattern bs=4096 count=64 2>/dev/null &&
-	dd if=/tmp/pattern of=/dev/vda bs=4096 count=64 oflag=direct \
-		2>/dev/null &&
-	dd if=/dev/vda of=/tmp/back bs=4096 count=64 iflag=direct \
-		2>/dev/null &&
-	cmp /tmp/pattern /tmp/back
-}
-
-# wait_disk: /dev/vda is back (up to 10 s)
-wait_disk() {
-	local i
-	for i in $(seq 100); do
-		[ -b /dev/vda ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # check_indirect DOMAIN: under protection, its calls through pointers
 # to kernel code crossed out
 check_indirect() {
@@ -66,16 +46,16 @@ check "virtio_pci natively" modprobe virtio_pci
 check "virtio_blk: nooksctl load" nooksctl load virtio_blk
 check_protection virtio_blk
 echo 100 > /sys/kernel/nooks/domains/virtio_blk/restart_limit
-check "virtio_blk: /dev/vda" wait_disk
-check "virtio_blk: a pattern reads back" pattern_ok
+check "virtio_blk: /dev/vda" wait_disk /dev/vda
+check "virtio_blk: a pattern reads back" pattern_ok /dev/vda
 check_indirect virtio_blk
 check_not_strict virtio_blk
 for ft in $VFAULTS; do
 	check_inject virtio_blk "${ft%%:*}" "${ft#*:}" \
 		dd if=/dev/vda of=/dev/null bs=4096 count=1 iflag=direct
-	check "virtio_blk ${ft%%:*}: /dev/vda is back" wait_disk
+	check "virtio_blk ${ft%%:*}: /dev/vda is back" wait_disk /dev/vda
 	check "virtio_blk ${ft%%:*}: the restarted driver reads back a pattern" \
-		pattern_ok
+		pattern_ok /dev/vda
 done
 check_crossings virtio_blk
 check "virtio_blk: nooksctl unload" nooksctl unload virtio_blk
