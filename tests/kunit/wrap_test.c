@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/blk-mq.h>
+#include <linux/cpuhotplug.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
@@ -620,6 +621,42 @@ static void nooks_test_release_values(struct kunit *test)
 	ida_destroy(&nooks_wt_ida);
 }
 
+/*
+ * A CPU hotplug state and an instance of it (virtio_net's init and
+ * probe): both recorded, the dynamic state by the number it returned,
+ * and released instance first (a state removed with instances left
+ * warns, which the guest's console check would catch).
+ */
+static void nooks_test_cpuhp(struct kunit *test)
+{
+	struct nooks_domain *d = test->priv;
+	struct hlist_node node = {}, again = {};
+	int state;
+
+	KUNIT_EXPECT_EQ(test, nooks_wt_pre(test, "__cpuhp_setup_state",
+					   CPUHP_AP_ONLINE_DYN, 0, 0, 0, 0, 1),
+			0);
+	state = __cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "nooks/test", false,
+				    NULL, NULL, true);
+	KUNIT_ASSERT_GT(test, state, 0);
+	nooks_wt_post(test, "__cpuhp_setup_state", CPUHP_AP_ONLINE_DYN, 0, 0,
+		      0, 0, 1, state);
+	KUNIT_ASSERT_EQ(test, __cpuhp_state_add_instance(state, &node, false),
+			0);
+	nooks_wt_post(test, "__cpuhp_state_add_instance", state,
+		      (unsigned long)&node, 0, 0, 0, 0, 0);
+	/* a failed setup records nothing */
+	nooks_wt_post(test, "__cpuhp_setup_state", CPUHP_AP_ONLINE_DYN, 0, 0,
+		      0, 0, 1, (u64)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NOTIFIER), 2UL);
+	KUNIT_EXPECT_EQ(test, nooks_objtrack_release_all(&d->objects), 2U);
+	KUNIT_EXPECT_EQ(test, nooks_wt_count(test, NOOKS_OBJ_NOTIFIER), 0UL);
+	/* the state is gone: it takes no instance */
+	KUNIT_EXPECT_NE(test, __cpuhp_state_add_instance(state, &again, false),
+			0);
+	KUNIT_EXPECT_FALSE(test, nooks_wt_failed(test));
+}
+
 static irqreturn_t nooks_wt_handler(int irq, void *dev)
 {
 	return IRQ_NONE;
@@ -770,6 +807,7 @@ static struct kunit_case nooks_wrap_test_cases[] = {
 	KUNIT_CASE(nooks_test_err_ptr),
 	KUNIT_CASE(nooks_test_release_values),
 	KUNIT_CASE(nooks_test_irq),
+	KUNIT_CASE(nooks_test_cpuhp),
 	KUNIT_CASE(nooks_test_hold),
 	KUNIT_CASE(nooks_test_again_and_embedded),
 	KUNIT_CASE(nooks_test_not_strict),
