@@ -300,6 +300,20 @@ static bool nooks_protect_allow_function(struct nooks_protect *p,
 					 (addr & PAGE_MASK));
 }
 
+/* The first @n of @p->indirect: the one for @target and @slots, or NULL. */
+static struct nooks_gate_desc *
+nooks_protect_indirect_find(struct nooks_protect *p, unsigned int n,
+			    unsigned long target, u32 slots)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (p->indirect[i].target == target &&
+		    p->indirect[i].stack_slots == slots)
+			return &p->indirect[i];
+	return NULL;
+}
+
 /*
  * The exit gate descriptor a call of @target through a pointer crosses
  * by: the module's own, when it also calls @target directly (its typed
@@ -313,7 +327,7 @@ nooks_protect_indirect_desc(struct nooks_domain *d, struct nooks_protect *p,
 	const u32 flags = NOOKS_GATE_DEFER | NOOKS_GATE_PREMADE |
 			  NOOKS_GATE_LOCAL;
 	const struct nooks_gate_desc *gates = READ_ONCE(d->gates);
-	struct nooks_gate_desc *g = NULL;
+	struct nooks_gate_desc *g;
 	unsigned int i, n = READ_ONCE(d->n_gates);
 	unsigned long irqflags;
 
@@ -323,15 +337,11 @@ nooks_protect_indirect_desc(struct nooks_domain *d, struct nooks_protect *p,
 			return &gates[i];
 	/* pairs with the release below: the entries before n are filled */
 	n = smp_load_acquire(&p->n_indirect);
-	for (i = 0; i < n; i++)
-		if (p->indirect[i].target == target &&
-		    p->indirect[i].stack_slots == slots)
-			return &p->indirect[i];
+	g = nooks_protect_indirect_find(p, n, target, slots);
+	if (g)
+		return g;
 	raw_spin_lock_irqsave(&p->indirect_lock, irqflags);
-	for (i = 0; i < p->n_indirect && !g; i++)
-		if (p->indirect[i].target == target &&
-		    p->indirect[i].stack_slots == slots)
-			g = &p->indirect[i];
+	g = nooks_protect_indirect_find(p, p->n_indirect, target, slots);
 	if (!g && p->n_indirect < NOOKS_PROTECT_INDIRECT) {
 		g = &p->indirect[p->n_indirect];
 		g->target = target;
@@ -810,8 +820,9 @@ void nooks_protect_task_revoke(struct nooks_xpc_frame *f)
  * Context: the page fault tracepoint, the kernel's CR3 loaded.
  * Return: NOOKS_PF_RETRIED when the access is tried again (in the domain,
  * through nooks_xpc_retry_pad), or a call through a pointer to a kernel
- * function crosses out (nooks_xpc_indirect_pad); NOOKS_PF_PROTECTION when the kernel's
- * tables would allow it and the domain's do not: a protection fault;
+ * function crosses out (nooks_xpc_indirect_pad); NOOKS_PF_PROTECTION
+ * when the kernel's tables would allow it and the domain's do not: a
+ * protection fault;
  * NOOKS_PF_OTHER when the kernel would not allow it either.
  */
 enum nooks_protect_pf nooks_protect_fault(struct nooks_xpc_frame *f,
