@@ -136,7 +136,7 @@ fi
 # First the pool: the host tests, then the scenarios that do not mind
 # a second guest beside them. Then, one at a time, the scenarios whose
 # header says "testvm-alone" (their loss budgets, interrupt counts or
-# batch sizes assume the machine to themselves) and the smoke campaign
+# packets per poll assume the machine to themselves) and the smoke campaign
 # (two guests of its own).
 for t in tests/user/*.sh; do
 	pool tap "user-$(basename "$t" .sh)" bash "$t"

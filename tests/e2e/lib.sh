@@ -353,6 +353,22 @@ pattern_ok() {
 	cmp /tmp/pattern /tmp/back
 }
 
+# check_disk_faults DOMAIN DEV FAULTS...: each fault (name:type) is
+# contained and recovered (check_inject, reading DEV to make the driver
+# run), DEV is back, and the restarted driver reads back a pattern
+check_disk_faults() {
+	local d=$1 dev=$2 ft
+	shift 2
+	for ft in "$@"; do
+		check_inject "$d" "${ft%%:*}" "${ft#*:}" \
+			dd if="$dev" of=/dev/null bs=4096 count=1 iflag=direct
+		check "$d ${ft%%:*}: $dev is back" wait_disk "$dev"
+		check "$d ${ft%%:*}: the restarted driver reads back a pattern" \
+			pattern_ok "$dev"
+		echo "# $d ${ft%%:*}: working again $(($(uptime_ms) - INJECT_T0)) ms after inject"
+	done
+}
+
 # wait_disk DEV: the block device DEV is there (up to 10 s)
 wait_disk() {
 	local i

@@ -25,14 +25,7 @@ if [ -n "$NOOKS_PARAMS" ]; then
 	check "null_blk allocates from its domain's heap" \
 		[ "$(heap_objects)" -gt 0 ]
 fi
-for ft in $FAULTS; do
-	check_inject null_blk "${ft%%:*}" "${ft#*:}" \
-		dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 iflag=direct
-	check "null_blk ${ft%%:*}: /dev/nullb0 is back" wait_disk /dev/nullb0
-	check "null_blk ${ft%%:*}: the restarted driver reads back a pattern" \
-		pattern_ok /dev/nullb0
-	echo "# null_blk ${ft%%:*}: working again $(($(uptime_ms) - INJECT_T0)) ms after inject"
-done
+check_disk_faults null_blk /dev/nullb0 $FAULTS
 check_sentinel
 check_fails "no oops" sh -c "dmesg | grep -q -e Oops -e 'BUG:' -e 'kernel BUG'"
 check "nooksctl unload null_blk" nooksctl unload null_blk

@@ -50,13 +50,7 @@ check "virtio_blk: /dev/vda" wait_disk /dev/vda
 check "virtio_blk: a pattern reads back" pattern_ok /dev/vda
 check_indirect virtio_blk
 check_not_strict virtio_blk
-for ft in $VFAULTS; do
-	check_inject virtio_blk "${ft%%:*}" "${ft#*:}" \
-		dd if=/dev/vda of=/dev/null bs=4096 count=1 iflag=direct
-	check "virtio_blk ${ft%%:*}: /dev/vda is back" wait_disk /dev/vda
-	check "virtio_blk ${ft%%:*}: the restarted driver reads back a pattern" \
-		pattern_ok /dev/vda
-done
+check_disk_faults virtio_blk /dev/vda $VFAULTS
 check_crossings virtio_blk
 check "virtio_blk: nooksctl unload" nooksctl unload virtio_blk
 
